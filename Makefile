@@ -1,0 +1,36 @@
+# Two commands set everything up: `make run` serves the app on DynamoDB Local,
+# `make test` runs the whole suite. Both create the virtual environment when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DYNAMODB_PORT ?= 8001
+
+.PHONY: run test lint bench clean check-tools
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Python 3.11 or newer is needed (set PYTHON=python3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+check-tools:
+	@command -v java >/dev/null || { echo "java is missing: install Java 17+ (Debian: apt-get install -y openjdk-17-jre-headless)"; exit 1; }
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 and npm (Debian: apt-get install -y nodejs npm)"; exit 1; }
+
+run: $(STAMP) check-tools
+	MEDIPHANT_ENV=$${MEDIPHANT_ENV:-development} \
+	MEDIPHANT_DYNAMODB_HOST=$${MEDIPHANT_DYNAMODB_HOST:-http://127.0.0.1:$(DYNAMODB_PORT)} \
+	  $(BIN)/flask --app mediphant run-local
+
+test: $(STAMP) check-tools
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check mediphant tests bench
+	$(BIN)/ruff format --check mediphant tests bench
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache

@@ -1,0 +1,17 @@
+"""gunicorn settings; every value can be overridden by the environment named beside it."""
+
+import multiprocessing
+import os
+
+# PORT is what Heroku-style platforms give; GUNICORN_BIND overrides the whole address.
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# (2 x CPUs) + 1 sync workers: the app waits on DynamoDB, so a few more workers than cores.
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Behind a proxy, trust X-Forwarded-* only from these addresses (the app's ProxyFix decides
+# how many hops to trust). Loopback by default.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'

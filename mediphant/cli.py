@@ -1,0 +1,112 @@
+"""`flask --app mediphant …` commands: the table (db create/status/drop) and the local stack."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from mediphant.store import STORE_ERRORS, table
+from mediphant.store.local import EngineError, LocalEngine
+
+db = AppGroup("db", help="Create, inspect or drop the DynamoDB table.")
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@db.command("create")
+def db_create() -> None:
+    """Create the table, GSI1 and TTL if absent (idempotent); wait until active."""
+    name = current_app.config["SETTINGS"].table_name
+    try:
+        created = table.create()
+    except STORE_ERRORS as exc:
+        _fail(f"could not create {name}: {exc}")
+    click.echo(f"{name}: {'created' if created else 'already exists'}; TTL on TTL enabled")
+
+
+@db.command("status")
+def db_status() -> None:
+    """Item count, size, index and TTL state of the table."""
+    try:
+        info = table.status()
+    except STORE_ERRORS as exc:
+        _fail(f"table unavailable: {exc}")
+    click.echo(f"table   {info.name} ({info.status})")
+    click.echo(f"items   {info.item_count}")
+    click.echo(f"size    {info.size_bytes} bytes")
+    for index, state in info.indexes.items():
+        click.echo(f"index   {index} ({state})")
+    click.echo(f"ttl     TTL ({info.ttl})")
+
+
+@db.command("drop")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def db_drop(yes: bool) -> None:
+    """Delete the table and everything in it."""
+    name = current_app.config["SETTINGS"].table_name
+    if not yes:
+        click.confirm(f"Delete table {name} and all its items?", abort=True)
+    try:
+        table.drop()
+    except STORE_ERRORS as exc:
+        _fail(f"could not drop {name}: {exc}")
+    click.echo(f"{name}: dropped")
+
+
+def _local_secret(var: Path) -> str:
+    """A development secret kept under var/, so session cookies survive restarts."""
+    path = var / "secret_key"
+    if not path.exists():
+        var.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@click.command("run-local")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--var", "var_dir", default="var", show_default=True, type=click.Path())
+def run_local(bind: str, var_dir: str) -> None:
+    """Start DynamoDB Local (data kept under var/), create the table, serve with gunicorn."""
+    settings = current_app.config["SETTINGS"]
+    if not settings.dynamodb_host:
+        _fail("set MEDIPHANT_DYNAMODB_HOST (e.g. http://127.0.0.1:8001) to run locally")
+    var = Path(var_dir)
+    port = urlparse(settings.dynamodb_host).port or 8001
+    engine = LocalEngine(port=port, db_path=var / "dynamodb")
+    try:
+        engine.start()
+    except EngineError as exc:
+        _fail(str(exc))
+    try:
+        table.create()
+        click.echo(f"DynamoDB Local on {engine.url}, data in {var / 'dynamodb'}")
+        env = {**os.environ, "GUNICORN_BIND": bind}
+        env.setdefault("SECRET_KEY", _local_secret(var))
+        env.setdefault("MEDIPHANT_ENV", "development")
+        click.echo(f"Mediphant on http://{bind} (Ctrl-C stops both)")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], env=env
+        )
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            server.terminate()
+            server.wait()
+    finally:
+        engine.stop()
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(db)
+    app.cli.add_command(run_local)

@@ -1,0 +1,89 @@
+"""Settings read once from the environment (MEDIPHANT_*), validated at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+DEFAULT_SECRET = "dev-only-change-me"
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the app refuses to start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app reads from its environment, typed and checked."""
+
+    env: str = "production"
+    secret_key: str = ""
+    table_name: str = "mediphant-data"
+    dynamodb_host: str | None = None
+    aws_region: str = "us-east-1"
+    dynamodb_timeout_seconds: float = 2.0
+    dynamodb_max_retries: int = 1
+    history_ttl_days: int = 30
+    history_limit: int = 10
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_local_engine(self) -> bool:
+        return self.dynamodb_host is not None
+
+    def validate(self) -> Settings:
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"MEDIPHANT_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        if self.env == "production" and self.secret_key in ("", DEFAULT_SECRET):
+            raise ConfigError(
+                "SECRET_KEY is missing or left at its default; set a long random value "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        if len(self.secret_key) < 16 and self.env == "production":
+            raise ConfigError("SECRET_KEY must be at least 16 characters in production")
+        if not self.table_name or len(self.table_name) > 255:
+            raise ConfigError("MEDIPHANT_TABLE_NAME must be 1-255 characters")
+        if self.dynamodb_host is not None and not self.dynamodb_host.startswith(
+            ("http://", "https://")
+        ):
+            raise ConfigError("MEDIPHANT_DYNAMODB_HOST must be a URL such as http://127.0.0.1:8001")
+        if self.dynamodb_timeout_seconds <= 0:
+            raise ConfigError("MEDIPHANT_DYNAMODB_TIMEOUT must be positive")
+        if self.history_ttl_days < 1:
+            raise ConfigError("MEDIPHANT_HISTORY_TTL_DAYS must be at least 1")
+        return self
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """Apply a test or caller config: known names replace fields, the rest go to Flask."""
+        names = {f.name for f in fields(self)}
+        known = {k: v for k, v in overrides.items() if k in names}
+        extra = {**self.extra, **{k: v for k, v in overrides.items() if k not in names}}
+        return replace(self, **known, extra=extra)
+
+
+def _number(environ: Mapping[str, str], name: str, default: float, kind: type) -> Any:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from the environment; unset MEDIPHANT_DYNAMODB_HOST means AWS."""
+    env = os.environ if environ is None else environ
+    return Settings(
+        env=env.get("MEDIPHANT_ENV", "production"),
+        secret_key=env.get("SECRET_KEY", ""),
+        table_name=env.get("MEDIPHANT_TABLE_NAME", "mediphant-data"),
+        dynamodb_host=env.get("MEDIPHANT_DYNAMODB_HOST") or None,
+        aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        dynamodb_timeout_seconds=_number(env, "MEDIPHANT_DYNAMODB_TIMEOUT", 2.0, float),
+        dynamodb_max_retries=_number(env, "MEDIPHANT_DYNAMODB_RETRIES", 1, int),
+        history_ttl_days=_number(env, "MEDIPHANT_HISTORY_TTL_DAYS", 30, int),
+    )

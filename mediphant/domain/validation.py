@@ -1,0 +1,91 @@
+"""Validation of medication names typed into forms and the API: one set of rules for both."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+MAX_NAME_LENGTH = 100
+MAX_LIST_LENGTH = 10
+ALLOWED_PUNCTUATION = "-'/().,+"
+_ALLOWED = re.compile(r"[A-Za-z0-9 \-'/().,+]+")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class Validated:
+    """Cleaned values by field, and a message per field that failed."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def clean_name(raw: object, label: str) -> tuple[str, str | None]:
+    """Return (trimmed name, error message or None) for one medication field."""
+    if raw is None:
+        return "", f"Enter {label}."
+    if not isinstance(raw, str):
+        return "", f"{label.capitalize()} must be text."
+    # Typographic apostrophes and non-breaking spaces are common on phones: fold them.
+    text = unicodedata.normalize("NFKC", raw).replace("\u2019", "'").replace("\u2018", "'")
+    text = _SPACES.sub(" ", text).strip()
+    if not text:
+        return "", f"Enter {label}."
+    if len(text) > MAX_NAME_LENGTH:
+        return text[:MAX_NAME_LENGTH], (
+            f"{label.capitalize()} must be at most {MAX_NAME_LENGTH} characters."
+        )
+    if not _ALLOWED.fullmatch(text):
+        return text, (
+            f"{label.capitalize()} may contain only letters, digits, spaces and "
+            f"{' '.join(ALLOWED_PUNCTUATION)}"
+        )
+    return text, None
+
+
+def same_name(a: str, b: str) -> bool:
+    """The same text twice, ignoring case and spacing."""
+    return a.casefold().replace(" ", "") == b.casefold().replace(" ", "")
+
+
+def validate_pair(med_a: object, med_b: object) -> Validated:
+    result = Validated()
+    for name, raw, label in (
+        ("medA", med_a, "the first medication"),
+        ("medB", med_b, "the second medication"),
+    ):
+        value, error = clean_name(raw, label)
+        result.values[name] = value
+        if error:
+            result.errors[name] = error
+    if result.ok and same_name(result.values["medA"], result.values["medB"]):
+        result.errors["medB"] = "You entered the same medication twice; enter two different ones."
+    return result
+
+
+def validate_list(names: list[object]) -> Validated:
+    """A medication list: 2 to 10 names (blank rows ignored), each valid, none repeated."""
+    result = Validated()
+    kept: list[str] = []
+    for index, raw in enumerate(names):
+        if isinstance(raw, str) and not raw.strip():
+            continue
+        value, error = clean_name(raw, f"medication {index + 1}")
+        key = f"med{index}"
+        result.values[key] = value
+        if error:
+            result.errors[key] = error
+        elif any(same_name(value, other) for other in kept):
+            result.errors[key] = f"{value} is already in the list."
+        else:
+            kept.append(value)
+    if len(names) > MAX_LIST_LENGTH:
+        result.errors["list"] = f"Enter at most {MAX_LIST_LENGTH} medications."
+    elif len(kept) < 2 and not result.errors:
+        result.errors["list"] = "Enter at least two medications."
+    return result

@@ -1,0 +1,52 @@
+"""The JSON API kept for the mobile clients (contract in DESIGN.md), extended with new fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from mediphant.domain.validation import validate_pair
+from mediphant.web import checking
+from mediphant.web.errors import api_error, validation_error
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _json_object() -> dict[str, Any] | None:
+    """The body as a JSON object, or None (wrong type, malformed, or not a JSON object)."""
+    if not request.is_json:
+        return None
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else None
+
+
+@bp.post("/interactions")
+def check() -> ResponseReturnValue:
+    if not request.is_json:
+        return api_error(415, "send a JSON body with Content-Type: application/json")
+    body = _json_object()
+    if body is None:
+        return api_error(400, "the body must be a JSON object such as {\"medA\": \"...\", \"medB\": \"...\"}")
+    checked = validate_pair(body.get("medA"), body.get("medB"))
+    if not checked.ok:
+        return validation_error(checked.errors)
+    result = checking.check_pair(checked.values["medA"], checked.values["medB"])
+    saved = checking.record([result])
+    return jsonify({**result.to_api(), "historySaved": saved})
+
+
+@bp.get("/history")
+def history() -> ResponseReturnValue:
+    entries, available = checking.recent()
+    if not available:
+        return api_error(503, "history is unavailable right now")
+    return jsonify({"history": [entry.to_api() for entry in entries]})
+
+
+@bp.delete("/history")
+def clear_history() -> ResponseReturnValue:
+    if not checking.clear():
+        return api_error(503, "history is unavailable right now; nothing was cleared")
+    return jsonify({"message": "history cleared"})

@@ -1,0 +1,80 @@
+"""The check flow shared by pages and API: run the checker, record it, read the history.
+
+Storage failures never fail a check: they come back as `available=False` so the caller
+can show "history is unavailable" while still answering.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from flask import current_app
+
+from mediphant.domain.interactions import CheckResult, default_checker
+from mediphant.store import StoreUnavailable
+from mediphant.store.history import Check, DynamoHistory, HistoryEntry
+from mediphant.web.identity import session_id
+
+log = logging.getLogger(__name__)
+
+
+def _history() -> DynamoHistory:
+    return current_app.extensions["mediphant.history"]
+
+
+def _as_check(result: CheckResult) -> Check:
+    return Check(
+        med_a=result.med_a,
+        med_b=result.med_b,
+        is_potentially_risky=result.is_potentially_risky,
+        reason=result.reason,
+        severity=result.severity,
+        status=result.status,
+    )
+
+
+def check_pair(med_a: str, med_b: str) -> CheckResult:
+    return default_checker().check(med_a, med_b)
+
+
+def record(results: Sequence[CheckResult]) -> bool:
+    """Remember checks in this session's history; False when the store is unavailable."""
+    if not results:
+        return True
+    sid = session_id(create=True)
+    assert sid is not None
+    checks = [_as_check(result) for result in results]
+    try:
+        if len(checks) == 1:
+            _history().add(sid, checks[0])
+        else:
+            _history().add_many(sid, checks)
+    except StoreUnavailable as exc:
+        log.warning("history write failed: %s", exc.__cause__ or exc)
+        return False
+    return True
+
+
+def recent() -> tuple[list[HistoryEntry], bool]:
+    """This session's recent checks and whether history could be read at all."""
+    sid = session_id()
+    if sid is None:
+        return [], True
+    try:
+        return _history().recent(sid), True
+    except StoreUnavailable as exc:
+        log.warning("history read failed: %s", exc.__cause__ or exc)
+        return [], False
+
+
+def clear() -> bool:
+    sid = session_id()
+    if sid is None:
+        return True
+    try:
+        _history().clear(sid)
+    except StoreUnavailable as exc:
+        log.warning("history clear failed: %s", exc.__cause__ or exc)
+        return False
+    return True

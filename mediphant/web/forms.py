@@ -1,0 +1,28 @@
+"""Page forms: Flask-WTF for CSRF, our domain validation for the rules on names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from mediphant.domain.validation import MAX_NAME_LENGTH, validate_pair
+
+
+class CheckForm(FlaskForm):
+    medA = StringField("First medication")
+    medB = StringField("Second medication")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """CSRF first (Flask-WTF), then the same name rules as the JSON API."""
+        csrf_ok = super().validate(extra_validators)
+        checked = validate_pair(self.medA.data, self.medB.data)
+        self.medA.data = checked.values["medA"]
+        self.medB.data = checked.values["medB"]
+        for name, message in checked.errors.items():
+            self[name].errors = [*self[name].errors, message]
+        return csrf_ok and checked.ok
+
+
+NAME_FIELD_ATTRS = {"maxlength": MAX_NAME_LENGTH, "autocomplete": "off", "spellcheck": "false"}

@@ -1,0 +1,68 @@
+"""The pages: the check form and its result (POST-redirect-GET), and the session's history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from mediphant.domain.validation import validate_pair
+from mediphant.web import checking
+from mediphant.web.forms import CheckForm
+
+bp = Blueprint("pages", __name__)
+
+HISTORY_UNAVAILABLE = "History is unavailable right now; your check was answered but not saved."
+
+
+@bp.get("/")
+@bp.get("/interactions")
+def check_page() -> str:
+    """The form; with `?medA=&medB=` (where a check redirects) it also shows the result."""
+    form = CheckForm(formdata=None)
+    result = None
+    med_a, med_b = request.args.get("medA"), request.args.get("medB")
+    if med_a is not None or med_b is not None:
+        checked = validate_pair(med_a, med_b)
+        form.medA.data, form.medB.data = checked.values["medA"], checked.values["medB"]
+        if checked.ok:
+            result = checking.check_pair(checked.values["medA"], checked.values["medB"])
+        else:
+            for name, message in checked.errors.items():
+                form[name].errors = [message]
+    history, available = checking.recent()
+    return render_template(
+        "check.html", form=form, result=result, history=history, history_available=available
+    )
+
+
+@bp.post("/interactions")
+@bp.post("/")
+def submit_check() -> Response | tuple[str, int]:
+    form = CheckForm()
+    if not form.validate():
+        history, available = checking.recent()
+        page = render_template(
+            "check.html", form=form, result=None, history=history, history_available=available
+        )
+        return page, 400
+    result = checking.check_pair(form.medA.data, form.medB.data)
+    if not checking.record([result]):
+        flash(HISTORY_UNAVAILABLE, "warning")
+    return redirect(url_for("pages.check_page", medA=result.med_a, medB=result.med_b), 303)
+
+
+@bp.get("/history")
+def history_page() -> str:
+    history, available = checking.recent()
+    return render_template("history.html", history=history, history_available=available)
+
+
+@bp.post("/history/clear")
+def clear_history() -> Response:
+    """Delete this session's checks (CSRF is checked by CSRFProtect before we get here)."""
+    if checking.clear():
+        flash("Your recent checks were cleared.", "info")
+    else:
+        flash("History is unavailable right now; nothing was cleared.", "warning")
+    back = "pages.check_page" if request.form.get("next") == "check" else "pages.history_page"
+    return redirect(url_for(back), 303)

@@ -1,0 +1,70 @@
+"""Shared fixtures: a real DynamoDB Local for the session, a fresh table per test, the app."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mediphant import create_app
+from mediphant.store import table
+from mediphant.store.local import LocalEngine
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[LocalEngine]:
+    """One in-memory DynamoDB Local for the whole run, stopped even when tests fail."""
+    local = LocalEngine().start()
+    try:
+        yield local
+    finally:
+        local.stop()
+
+
+@pytest.fixture
+def table_name() -> str:
+    return f"mediphant-test-{uuid.uuid4().hex[:12]}"
+
+
+def make_app(engine: LocalEngine, table_name: str, **overrides: object) -> Flask:
+    settings = {
+        "env": "testing",
+        "secret_key": "test-secret-key-not-for-production",
+        "dynamodb_host": engine.url,
+        "table_name": table_name,
+        "WTF_CSRF_ENABLED": False,
+        **overrides,
+    }
+    return create_app(settings)
+
+
+@pytest.fixture
+def app(engine: LocalEngine, table_name: str) -> Iterator[Flask]:
+    """The app on its own fresh table, dropped afterwards."""
+    application = make_app(engine, table_name)
+    with application.app_context():
+        table.create()
+    yield application
+    with application.app_context():
+        table.drop()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def dynamodb(engine: LocalEngine):  # type: ignore[no-untyped-def]
+    """A raw boto3 client, to write and read items exactly as another program would."""
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=engine.url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
