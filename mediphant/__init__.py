@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mediphant import config, store
-from mediphant.extensions import csrf
+from mediphant.extensions import csrf, limiter
 from mediphant.store.history import DynamoHistory
+from mediphant.store.sessions import SessionStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +39,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,
         TESTING=settings.env == "testing",
         SETTINGS=settings,
+        RATELIMIT_STORAGE_URI="dynamodb://",
+        RATELIMIT_STRATEGY=settings.rate_limit_strategy,
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
     )
     app.config.update(settings.extra)
 
@@ -50,10 +57,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["mediphant.history"] = DynamoHistory(
         ttl_days=settings.history_ttl_days, limit=settings.history_limit
     )
+    app.extensions["mediphant.sessions"] = SessionStore(idle_days=settings.session_idle_days)
+    if settings.trusted_proxies:
+        # Honour X-Forwarded-For/-Proto only from as many proxies as we actually sit behind.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+    from mediphant.web import api, errors, identity, pages
 
     csrf.init_app(app)
-
-    from mediphant.web import api, errors, pages
+    limiter.init_app(app)
+    identity.init_app(app)
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)

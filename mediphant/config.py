@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from limits import parse_many
+
 DEFAULT_SECRET = "dev-only-change-me"
+RATE_LIMIT_STRATEGIES = ("fixed-window", "sliding-window-counter")
 ENVIRONMENTS = ("production", "development", "testing")
 
 
@@ -28,6 +31,10 @@ class Settings:
     dynamodb_max_retries: int = 1
     history_ttl_days: int = 30
     history_limit: int = 10
+    session_idle_days: int = 30
+    rate_limit: str = "100 per minute"
+    rate_limit_strategy: str = "fixed-window"
+    trusted_proxies: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -52,6 +59,21 @@ class Settings:
             raise ConfigError("MEDIPHANT_DYNAMODB_HOST must be a URL such as http://127.0.0.1:8001")
         if self.dynamodb_timeout_seconds <= 0:
             raise ConfigError("MEDIPHANT_DYNAMODB_TIMEOUT must be positive")
+        try:
+            parse_many(self.rate_limit)
+        except ValueError:
+            raise ConfigError(
+                f"MEDIPHANT_RATE_LIMIT {self.rate_limit!r} is not a limit such as '100 per minute'"
+            ) from None
+        if self.rate_limit_strategy not in RATE_LIMIT_STRATEGIES:
+            raise ConfigError(
+                f"MEDIPHANT_RATE_LIMIT_STRATEGY must be one of {', '.join(RATE_LIMIT_STRATEGIES)}"
+                " (moving-window needs every hit's timestamp, which the table does not keep)"
+            )
+        if self.trusted_proxies < 0:
+            raise ConfigError("MEDIPHANT_TRUSTED_PROXIES must be 0 or more")
+        if self.session_idle_days < 1:
+            raise ConfigError("MEDIPHANT_SESSION_IDLE_DAYS must be at least 1")
         if self.history_ttl_days < 1:
             raise ConfigError("MEDIPHANT_HISTORY_TTL_DAYS must be at least 1")
         return self
@@ -86,4 +108,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         dynamodb_timeout_seconds=_number(env, "MEDIPHANT_DYNAMODB_TIMEOUT", 2.0, float),
         dynamodb_max_retries=_number(env, "MEDIPHANT_DYNAMODB_RETRIES", 1, int),
         history_ttl_days=_number(env, "MEDIPHANT_HISTORY_TTL_DAYS", 30, int),
+        session_idle_days=_number(env, "MEDIPHANT_SESSION_IDLE_DAYS", 30, int),
+        rate_limit=env.get("MEDIPHANT_RATE_LIMIT") or "100 per minute",
+        rate_limit_strategy=env.get("MEDIPHANT_RATE_LIMIT_STRATEGY") or "fixed-window",
+        trusted_proxies=_number(env, "MEDIPHANT_TRUSTED_PROXIES", 0, int),
     )

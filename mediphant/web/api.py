@@ -8,14 +8,19 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from mediphant.domain.validation import validate_pair
+from mediphant.extensions import client_limit
 from mediphant.web import checking
 from mediphant.web.errors import api_error, validation_error
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+client_limit(bp)
+
+
+BODY_SHAPE = 'send a JSON object such as {"medA": "warfarin", "medB": "ibuprofen"}'
 
 
 def _json_object() -> dict[str, Any] | None:
-    """The body as a JSON object, or None (wrong type, malformed, or not a JSON object)."""
+    """The body as a JSON object; None when it is not JSON, malformed, or not an object."""
     if not request.is_json:
         return None
     body = request.get_json(silent=True)
@@ -24,11 +29,11 @@ def _json_object() -> dict[str, Any] | None:
 
 @bp.post("/interactions")
 def check() -> ResponseReturnValue:
-    if not request.is_json:
-        return api_error(415, "send a JSON body with Content-Type: application/json")
     body = _json_object()
     if body is None:
-        return api_error(400, "the body must be a JSON object such as {\"medA\": \"...\", \"medB\": \"...\"}")
+        return validation_error(
+            {"body": f"{BODY_SHAPE} with Content-Type: application/json"}
+        )
     checked = validate_pair(body.get("medA"), body.get("medB"))
     if not checked.ok:
         return validation_error(checked.errors)

@@ -14,13 +14,18 @@ from flask import current_app
 from mediphant.domain.interactions import CheckResult, default_checker
 from mediphant.store import StoreUnavailable
 from mediphant.store.history import Check, DynamoHistory, HistoryEntry
-from mediphant.web.identity import session_id
+from mediphant.store.sessions import SessionInfo, SessionStore
+from mediphant.web.identity import session_id, visitor_id
 
 log = logging.getLogger(__name__)
 
 
 def _history() -> DynamoHistory:
     return current_app.extensions["mediphant.history"]
+
+
+def _sessions() -> SessionStore:
+    return current_app.extensions["mediphant.sessions"]
 
 
 def _as_check(result: CheckResult) -> Check:
@@ -39,17 +44,22 @@ def check_pair(med_a: str, med_b: str) -> CheckResult:
 
 
 def record(results: Sequence[CheckResult]) -> bool:
-    """Remember checks in this session's history; False when the store is unavailable."""
+    """Remember checks in this session's history and count them on the session item.
+
+    Returns False when the store is unavailable (the caller still shows the answer).
+    """
     if not results:
         return True
     sid = session_id(create=True)
-    assert sid is not None
+    vid = visitor_id(create=True)
+    assert sid is not None and vid is not None
     checks = [_as_check(result) for result in results]
     try:
         if len(checks) == 1:
             _history().add(sid, checks[0])
         else:
             _history().add_many(sid, checks)
+        _sessions().record_check(vid, sid, len(checks))
     except StoreUnavailable as exc:
         log.warning("history write failed: %s", exc.__cause__ or exc)
         return False
@@ -78,3 +88,15 @@ def clear() -> bool:
         log.warning("history clear failed: %s", exc.__cause__ or exc)
         return False
     return True
+
+
+def current_session() -> tuple[SessionInfo | None, bool]:
+    """This browser session's item (found by id through GSI1) and whether it could be read."""
+    sid = session_id()
+    if sid is None:
+        return None, True
+    try:
+        return _sessions().find(sid), True
+    except StoreUnavailable as exc:
+        log.warning("session read failed: %s", exc.__cause__ or exc)
+        return None, False

@@ -1,21 +1,88 @@
-"""Who is asking: the browser session's random id, kept in Flask's signed session cookie."""
+"""Who is asking: an anonymous visitor id and the browser session's id, both in signed cookies.
+
+The session id lives in Flask's session; the visitor id in its own long-lived cookie.
+Both are minted server-side (128 random bits) only when a check is recorded, so page views
+by crawlers write nothing; a client cannot choose either value (no session fixation).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
+from datetime import timedelta
 
-from flask import session
+from flask import Flask, Response, current_app, g, request, session
+from itsdangerous import BadSignature, URLSafeSerializer
 
 SESSION_KEY = "sid"
+VISITOR_COOKIE = "mediphant_visitor"
+VISITOR_LIFETIME = timedelta(days=365)
+
+
+def client_key() -> str:
+    """A keyed hash of the client address (after ProxyFix): no raw IP is stored at rest."""
+    address = (request.remote_addr or "unknown").encode()
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, address, hashlib.sha256).hexdigest()[:32]
+
+
+def _new_id() -> str:
+    return secrets.token_urlsafe(16)
 
 
 def session_id(create: bool = False) -> str | None:
-    """The caller's session id; minted (128 random bits) only when a check must be recorded."""
+    """The caller's session id; minted only when something must be recorded."""
     current = session.get(SESSION_KEY)
     if isinstance(current, str) and current:
         return current
     if not create:
         return None
+    return rotate_session()
+
+
+def rotate_session() -> str:
+    """Start a new session id; the old one's history stays with the old id."""
     session.permanent = True
-    session[SESSION_KEY] = secrets.token_urlsafe(16)
+    session[SESSION_KEY] = _new_id()
     return session[SESSION_KEY]
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="mediphant-visitor")
+
+
+def visitor_id(create: bool = False) -> str | None:
+    if "visitor_id" in g:
+        return g.visitor_id
+    raw = request.cookies.get(VISITOR_COOKIE)
+    if raw:
+        try:
+            value = _serializer().loads(raw)
+            if isinstance(value, str) and value:
+                g.visitor_id = value
+                return value
+        except BadSignature:
+            pass
+    if not create:
+        return None
+    g.visitor_id = _new_id()
+    g.visitor_is_new = True
+    return g.visitor_id
+
+
+def _set_visitor_cookie(response: Response) -> Response:
+    if g.get("visitor_is_new"):
+        response.set_cookie(
+            VISITOR_COOKIE,
+            _serializer().dumps(g.visitor_id),
+            max_age=int(VISITOR_LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_set_visitor_cookie)

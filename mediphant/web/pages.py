@@ -6,8 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from mediphant.domain.validation import validate_pair
+from mediphant.extensions import client_limit
 from mediphant.web import checking
 from mediphant.web.forms import CheckForm
+from mediphant.web.identity import rotate_session
 
 bp = Blueprint("pages", __name__)
 
@@ -37,6 +39,7 @@ def check_page() -> str:
 
 @bp.post("/interactions")
 @bp.post("/")
+@client_limit
 def submit_check() -> Response | tuple[str, int]:
     form = CheckForm()
     if not form.validate():
@@ -66,3 +69,17 @@ def clear_history() -> Response:
         flash("History is unavailable right now; nothing was cleared.", "warning")
     back = "pages.check_page" if request.form.get("next") == "check" else "pages.history_page"
     return redirect(url_for(back), 303)
+
+
+@bp.get("/session")
+def session_page() -> str:
+    info, available = checking.current_session()
+    return render_template("session.html", info=info, available=available)
+
+
+@bp.post("/session/new")
+def new_session() -> Response:
+    """Rotate the session id: later checks start a fresh history; the old one is untouched."""
+    rotate_session()
+    flash("A new session has started. Your earlier checks stay with the old session.", "info")
+    return redirect(url_for("pages.session_page"), 303)
