@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from mediphant import config, store
 from mediphant.extensions import csrf, limiter
 from mediphant.store.history import DynamoHistory
+from mediphant.store.searches import SearchLog
 from mediphant.store.sessions import SessionStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,19 +59,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         ttl_days=settings.history_ttl_days, limit=settings.history_limit
     )
     app.extensions["mediphant.sessions"] = SessionStore(idle_days=settings.session_idle_days)
+    app.extensions["mediphant.searches"] = SearchLog(shards=settings.faq_search_shards)
     if settings.trusted_proxies:
         # Honour X-Forwarded-For/-Proto only from as many proxies as we actually sit behind.
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from mediphant.web import api, errors, identity, pages
+    from mediphant.web import admin, api, errors, faq, health, identity, pages
 
     csrf.init_app(app)
     limiter.init_app(app)
     identity.init_app(app)
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(faq.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(admin.bp)
     csrf.exempt(api.bp)
     errors.register(app)
 

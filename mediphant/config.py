@@ -35,6 +35,8 @@ class Settings:
     rate_limit: str = "100 per minute"
     rate_limit_strategy: str = "fixed-window"
     trusted_proxies: int = 0
+    faq_search_shards: int = 0
+    admin_token: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -72,6 +74,10 @@ class Settings:
             )
         if self.trusted_proxies < 0:
             raise ConfigError("MEDIPHANT_TRUSTED_PROXIES must be 0 or more")
+        if not 0 <= self.faq_search_shards <= 100:
+            raise ConfigError("MEDIPHANT_FAQ_SEARCH_SHARDS must be between 0 and 100")
+        if self.admin_token and len(self.admin_token) < 16:
+            raise ConfigError("MEDIPHANT_ADMIN_TOKEN must be at least 16 characters")
         if self.session_idle_days < 1:
             raise ConfigError("MEDIPHANT_SESSION_IDLE_DAYS must be at least 1")
         if self.history_ttl_days < 1:
@@ -112,4 +118,6 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         rate_limit=env.get("MEDIPHANT_RATE_LIMIT") or "100 per minute",
         rate_limit_strategy=env.get("MEDIPHANT_RATE_LIMIT_STRATEGY") or "fixed-window",
         trusted_proxies=_number(env, "MEDIPHANT_TRUSTED_PROXIES", 0, int),
+        faq_search_shards=_number(env, "MEDIPHANT_FAQ_SEARCH_SHARDS", 0, int),
+        admin_token=env.get("MEDIPHANT_ADMIN_TOKEN", ""),
     )

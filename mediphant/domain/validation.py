@@ -89,3 +89,21 @@ def validate_list(names: list[object]) -> Validated:
     elif len(kept) < 2 and not result.errors:
         result.errors["list"] = "Enter at least two medications."
     return result
+
+
+MAX_QUERY_LENGTH = 200
+
+
+def clean_query(raw: object) -> tuple[str, str | None]:
+    """A FAQ search: any script is fine, control characters and overlong text are not."""
+    if not isinstance(raw, str):
+        return "", "Enter a question to search for."
+    text = unicodedata.normalize("NFKC", raw)
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
+        return "", "The question contains characters that cannot be searched."
+    text = _SPACES.sub(" ", text).strip()
+    if not text:
+        return "", "Enter a question to search for."
+    if len(text) > MAX_QUERY_LENGTH:
+        return text[:MAX_QUERY_LENGTH], f"Keep the question under {MAX_QUERY_LENGTH} characters."
+    return text, None

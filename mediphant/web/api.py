@@ -7,10 +7,11 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from mediphant.domain.validation import validate_pair
+from mediphant.domain.validation import clean_query, validate_pair
 from mediphant.extensions import client_limit
 from mediphant.web import checking
 from mediphant.web.errors import api_error, validation_error
+from mediphant.web.faq import search as faq_search
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 client_limit(bp)
@@ -55,3 +56,15 @@ def clear_history() -> ResponseReturnValue:
     if not checking.clear():
         return api_error(503, "history is unavailable right now; nothing was cleared")
     return jsonify({"message": "history cleared"})
+
+
+@bp.get("/faq")
+def faq() -> ResponseReturnValue:
+    values = request.args.getlist("q")
+    if len(values) != 1:
+        message = "give one q parameter" if values else "the q parameter is required"
+        return validation_error({"q": message})
+    query, error = clean_query(values[0])
+    if error:
+        return validation_error({"q": error})
+    return jsonify(faq_search(query).to_api())

@@ -47,7 +47,7 @@ def handle_http(exc: HTTPException) -> Response:
         response = make_response(render_template("error.html", status=status, message=message))
     response.status_code = status
     for name, value in exc.get_headers():
-        if name in ("Retry-After", "Allow"):
+        if name.lower() != "content-type":  # keep Allow, Retry-After, WWW-Authenticate
             response.headers[name] = value
     return response
 

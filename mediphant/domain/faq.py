@@ -1,0 +1,525 @@
+"""Plain-language FAQ: loading, validation and search.
+
+The corpus (``data/faq.json``) is a short list of curated, sourced entries. Search is
+lexical: BM25 (``bm25s``) over each entry's question, alternative phrasings and
+answer, with English stop words removed and words reduced to their stems (PyStemmer).
+Two things make it work for the way people actually type:
+
+* a small synonym map (``data/faq_synonyms.json``) that adds clinical terms for lay
+  words ("booze" -> alcohol, "throw away" -> disposal), and
+* typo correction: a query word that is not in the index vocabulary is replaced by the
+  closest vocabulary word (RapidFuzz), but only when the two are very similar.
+
+Scores are normalised to 0..1 so that one threshold decides whether the best entry is a
+confident answer (see :meth:`FaqIndex.search`). This module is pure Python: no web
+framework, no storage, no network.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+__all__ = [
+    "CONFIDENCE_THRESHOLD",
+    "LOW_CONFIDENCE_ANSWER",
+    "NOT_MEDICAL_ADVICE",
+    "FaqEntry",
+    "FaqIndex",
+    "Match",
+    "SearchResult",
+    "Source",
+    "default_index",
+    "load_entries",
+    "load_synonyms",
+]
+
+NOT_MEDICAL_ADVICE = "Informational only — not medical advice."
+
+LOW_CONFIDENCE_ANSWER = (
+    "Sorry, I couldn't find a good answer to that in our FAQ. "
+    "Please ask a pharmacist or clinician — they can look at your own medicines and situation."
+)
+
+#: A result is confident when the best match's normalised score reaches this value.
+#: The score is the IDF-weighted share of the query's concepts that the entry contains
+#: (times the entry's BM25 score relative to the best one, which is 1 for the top hit).
+#: A word found nowhere in the corpus counts against the match with more weight than
+#: the rarest corpus word, so a two-word query sharing one word with the corpus ("fix
+#: my car": "car") scores at most ~0.42, and a three-word one sharing two at most ~0.59.
+#: Real questions mostly score 0.7-1.0 (median 1.0 on the evaluation set).
+CONFIDENCE_THRESHOLD = 0.6
+
+#: Entries whose source may be a page of this app rather than an external https URL.
+APP_PAGE_SOURCE_IDS = frozenset({"about-the-checker"})
+
+_DATA_PACKAGE = "mediphant.domain"
+_FAQ_FILE = "data/faq.json"
+_SYNONYMS_FILE = "data/faq_synonyms.json"
+
+# Same token pattern as bm25s.tokenize: words of two or more characters.
+_TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
+_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+# NLTK's English list (as shipped by bm25s) plus function and filler words people put
+# in questions ("is it ok if i ..."), which carry no topic.
+_FILLER_WORDS = (
+    "would could might may must shall ok okay please thanks thank hi hello hey also really "
+    "still yet im ive id dont cant wont doesnt isnt whats thing things anything something "
+    "someone anyone anybody get got know tell want need let lot lots even much many whether "
+    "either neither unless although though since however usually often etc via per instead "
+    "rather"
+)
+_EXTRA_STOPWORDS = frozenset(_FILLER_WORDS.split())
+STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS
+
+# Index construction: how many times each field is repeated in an entry's document.
+_QUESTION_WEIGHT = 2
+_ALTERNATIVES_WEIGHT = 1
+_ANSWER_WEIGHT = 1
+_BM25_K1 = 1.2
+_BM25_B = 0.75
+
+# Typo correction: words shorter than this are never corrected, and a word is only
+# replaced by a corpus word whose normalised optimal-string-alignment similarity
+# (Levenshtein plus adjacent transpositions, 1 - edits / longer length) reaches the
+# cutoff: one edit in five letters, two in ten ("grapefriut", "antibiotcs", "pregnent").
+_MIN_CORRECTION_LENGTH = 4
+_CORRECTION_CUTOFF = 0.8
+
+_MAX_QUERY_CHARS = 1000  # longer input is cut: an FAQ question is a sentence or two
+_MAX_QUERY_WORDS = 64
+_CACHE_LIMIT = 20_000
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class FaqEntry:
+    id: str
+    question: str
+    answer: str
+    alternatives: tuple[str, ...]
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    entry: FaqEntry
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    confident: bool
+    answer: str
+    matches: tuple[Match, ...]
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "matches": [
+                {
+                    "text": m.entry.answer,
+                    "score": round(float(m.score), 4),
+                    "id": m.entry.id,
+                    "question": m.entry.question,
+                    "source": {"title": m.entry.source.title, "url": m.entry.source.url},
+                }
+                for m in self.matches
+            ],
+            "confident": self.confident,
+        }
+
+
+# ---------------------------------------------------------------------- validation
+
+
+def _is_https_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "https" and bool(parts.netloc) and " " not in url
+
+
+def _is_app_path(url: str) -> bool:
+    parts = urlsplit(url)
+    return url.startswith("/") and not url.startswith("//") and not parts.netloc
+
+
+def _require_text(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what} must be a non-empty string")
+    return value.strip()
+
+
+def _entry_from_json(raw: Any, position: int) -> FaqEntry:
+    where = f"FAQ entry #{position}"
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{where} must be an object")
+    entry_id = raw.get("id")
+    if isinstance(entry_id, str) and entry_id.strip():
+        where = f"FAQ entry {entry_id!r}"
+    entry_id = _require_text(entry_id, f"{where}: 'id'")
+    if not _ID_RE.match(entry_id):
+        raise ValueError(f"{where}: 'id' must be lowercase words joined by '-'")
+    question = _require_text(raw.get("question"), f"{where}: 'question'")
+    answer = _require_text(raw.get("answer"), f"{where}: 'answer'")
+    alternatives = raw.get("alternatives")
+    if not isinstance(alternatives, list):
+        raise ValueError(f"{where}: 'alternatives' must be a list of strings")
+    alts = tuple(_require_text(a, f"{where}: alternative #{i}") for i, a in enumerate(alternatives))
+    source = raw.get("source")
+    if not isinstance(source, Mapping):
+        raise ValueError(f"{where}: 'source' is missing (it needs a title and a url)")
+    title = _require_text(source.get("title"), f"{where}: source 'title'")
+    url = _require_text(source.get("url"), f"{where}: source 'url'")
+    entry = FaqEntry(entry_id, question, answer, alts, Source(title, url))
+    _check_entry(entry)
+    return entry
+
+
+def _check_entry(entry: FaqEntry) -> None:
+    where = f"FAQ entry {entry.id!r}"
+    if not _ID_RE.match(entry.id):
+        raise ValueError(f"{where}: 'id' must be lowercase words joined by '-'")
+    for name in ("question", "answer"):
+        if not getattr(entry, name).strip():
+            raise ValueError(f"{where}: '{name}' must be a non-empty string")
+    if any(not a.strip() for a in entry.alternatives):
+        raise ValueError(f"{where}: alternatives must be non-empty strings")
+    if NOT_MEDICAL_ADVICE in entry.answer:
+        raise ValueError(f"{where}: the answer must not carry the notice; the page adds it")
+    if not entry.source.title.strip() or not entry.source.url.strip():
+        raise ValueError(f"{where}: source needs a title and a url")
+    url = entry.source.url
+    if entry.id in APP_PAGE_SOURCE_IDS:
+        if not (_is_https_url(url) or _is_app_path(url)):
+            raise ValueError(f"{where}: source url must be https or a path of this app")
+    elif not _is_https_url(url):
+        raise ValueError(f"{where}: source url must be an https URL, got {url!r}")
+
+
+def _check_unique(entries: Iterable[FaqEntry]) -> None:
+    counts = Counter(e.id for e in entries)
+    duplicates = sorted(i for i, n in counts.items() if n > 1)
+    if duplicates:
+        raise ValueError(f"duplicate FAQ entry id(s): {', '.join(duplicates)}")
+
+
+def _read_json(path: str | os.PathLike[str] | None, default_name: str) -> Any:
+    if path is None:
+        text = resources.files(_DATA_PACKAGE).joinpath(default_name).read_text(encoding="utf-8")
+        origin = f"{_DATA_PACKAGE}/{default_name}"
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+        origin = str(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{origin} is not valid JSON: {exc}") from exc
+
+
+def load_entries(path: str | os.PathLike[str] | None = None) -> tuple[FaqEntry, ...]:
+    """Load and validate the FAQ corpus (the package's ``data/faq.json`` by default).
+
+    Raises ValueError, naming the entry and field, on malformed data: missing or empty
+    fields, duplicate ids, a missing source, or a source URL that is not https (only
+    ``about-the-checker`` may point at a page of this app, such as ``/about``).
+    """
+    data = _read_json(path, _FAQ_FILE)
+    if not isinstance(data, Mapping) or not isinstance(data.get("entries"), list):
+        raise ValueError('FAQ file must be an object with an "entries" list')
+    entries = tuple(_entry_from_json(raw, i) for i, raw in enumerate(data["entries"]))
+    if not entries:
+        raise ValueError("FAQ file has no entries")
+    _check_unique(entries)
+    return entries
+
+
+def _normalise_key(key: str) -> str:
+    return " ".join(key.lower().split())
+
+
+def load_synonyms(path: str | os.PathLike[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """Load the synonym map: lay word or phrase -> terms added to the query."""
+    data = _read_json(path, _SYNONYMS_FILE)
+    if not isinstance(data, Mapping) or not isinstance(data.get("synonyms"), Mapping):
+        raise ValueError('synonym file must be an object with a "synonyms" object')
+    result: dict[str, tuple[str, ...]] = {}
+    for key, terms in data["synonyms"].items():
+        norm = _normalise_key(_require_text(key, "synonym key"))
+        if norm in result:
+            raise ValueError(f"duplicate synonym key {norm!r}")
+        if not isinstance(terms, list) or not terms:
+            raise ValueError(f"synonym {norm!r} must map to a non-empty list of terms")
+        result[norm] = tuple(_require_text(t, f"synonym {norm!r} term") for t in terms)
+    return result
+
+
+# -------------------------------------------------------------------------- search
+
+
+class _Analyzer:
+    """Lowercase, split into words, drop stop words, stem (English Snowball)."""
+
+    def __init__(self) -> None:
+        self._stemmer = Stemmer.Stemmer("english")
+        self._lock = threading.Lock()  # PyStemmer objects are not thread-safe
+        self._cache: dict[str, str] = {}
+
+    @staticmethod
+    def words(text: str) -> list[str]:
+        return _TOKEN_RE.findall(text.lower())
+
+    def stem(self, word: str) -> str:
+        stem = self._cache.get(word)
+        if stem is None:
+            with self._lock:
+                stem = self._stemmer.stemWord(word)
+            if len(self._cache) < _CACHE_LIMIT:
+                self._cache[word] = stem
+        return stem
+
+    def terms(self, text: str) -> list[str]:
+        return [self.stem(w) for w in self.words(text) if w not in STOPWORDS]
+
+
+@dataclass(frozen=True, slots=True)
+class _Concept:
+    """One word or synonym phrase of the query, with the stems that stand for it."""
+
+    stems: tuple[str, ...]  # in-vocabulary stems: the word's own and its expansions
+
+
+class FaqIndex:
+    """A BM25 index over the FAQ entries; build once (see :func:`default_index`)."""
+
+    __slots__ = (
+        "entries",
+        "_by_id",
+        "_analyzer",
+        "_bm25",
+        "_vocab",
+        "_presence",
+        "_idf",
+        "_unknown_weight",
+        "_synonyms",
+        "_max_key_len",
+        "_known_words",
+        "_choices",
+        "_corrections",
+    )
+
+    def __init__(self) -> None:  # use FaqIndex.build
+        self.entries: tuple[FaqEntry, ...] = ()
+
+    @classmethod
+    def build(cls, entries: Sequence[FaqEntry], synonyms: Mapping[str, Sequence[str]]) -> FaqIndex:
+        entries = tuple(entries)
+        if not entries:
+            raise ValueError("cannot build an FAQ index without entries")
+        for entry in entries:
+            _check_entry(entry)
+        _check_unique(entries)
+
+        self = cls()
+        self.entries = entries
+        self._by_id = {e.id: e for e in entries}
+        analyzer = self._analyzer = _Analyzer()
+
+        docs: list[list[str]] = []
+        surface: Counter[str] = Counter()
+        for e in entries:
+            fields = [
+                (e.id.replace("-", " "), 1),
+                (e.question, _QUESTION_WEIGHT),
+                (" ".join(e.alternatives), _ALTERNATIVES_WEIGHT),
+                (e.answer, _ANSWER_WEIGHT),
+            ]
+            tokens: list[str] = []
+            for text, weight in fields:
+                words = [w for w in analyzer.words(text) if w not in STOPWORDS]
+                surface.update(words)
+                tokens.extend([analyzer.stem(w) for w in words] * weight)
+            docs.append(tokens)
+
+        bm25 = bm25s.BM25(k1=_BM25_K1, b=_BM25_B)
+        bm25.index(docs, show_progress=False)
+        self._bm25 = bm25
+        self._vocab = {t: i for t, i in bm25.vocab_dict.items() if t}
+
+        n_docs = len(docs)
+        presence = np.zeros((max(bm25.vocab_dict.values()) + 1, n_docs), dtype=bool)
+        for d, tokens in enumerate(docs):
+            presence[[self._vocab[t] for t in set(tokens)], d] = True
+        df = presence.sum(axis=1)
+        # Lucene's BM25 idf, as bm25s uses; an unknown query word gets the idf of a
+        # word in no entry (df = 0), a little more than the rarest corpus word.
+        self._idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        self._presence = presence
+        self._unknown_weight = math.log1p((n_docs + 0.5) / 0.5)
+
+        compiled: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for key, terms in synonyms.items():
+            key_words = analyzer.words(key)
+            if not key_words:
+                raise ValueError(f"synonym key {key!r} has no words")
+            if isinstance(terms, str):
+                terms = (terms,)
+            expansion: list[str] = []
+            for term in terms:
+                expansion.extend(analyzer.terms(term))
+                surface.update(w for w in analyzer.words(term) if w not in STOPWORDS)
+            surface.update(w for w in key_words if w not in STOPWORDS)
+            stems = tuple(analyzer.stem(w) for w in key_words)
+            compiled[stems] = tuple(dict.fromkeys(compiled.get(stems, ()) + tuple(expansion)))
+        self._synonyms = compiled
+        self._max_key_len = max((len(k) for k in compiled), default=1)
+
+        # Typo-correction targets: every word of the corpus and of the synonym map,
+        # most frequent first so that ties go to the more common word.
+        self._known_words = frozenset(surface)
+        self._choices = [w for w, _ in surface.most_common() if len(w) >= 3]
+        self._corrections: dict[str, str] = {}
+        return self
+
+    # ------------------------------------------------------------------ public API
+
+    def get(self, entry_id: str) -> FaqEntry | None:
+        return self._by_id.get(entry_id)
+
+    def search(self, query: str, k: int = 3) -> SearchResult:
+        """Best entries for ``query``; raises ValueError for an empty query.
+
+        Ranking: BM25 over the expanded query, multiplied by the entry's *coverage*,
+        the IDF-weighted share of the query's concepts (words or synonym phrases) that
+        occur in the entry; a word found nowhere in the corpus counts as a missed concept
+        weighing a little more than the rarest corpus word. The score (0..1) of an entry
+        is coverage x BM25 / best BM25, and the top 3 by score are returned.
+        """
+        if not isinstance(query, str) or not query.strip():
+            raise ValueError("query must be a non-empty string")
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        query = query.strip()
+        concepts, unknown = self._concepts(query)
+        term_ids = sorted({i for c in concepts for i in self._ids(c.stems)})
+        if not term_ids:
+            return SearchResult(query, False, LOW_CONFIDENCE_ANSWER, ())
+
+        bm25 = np.asarray(self._bm25.get_scores_from_ids(term_ids), dtype=np.float64)
+        top = float(bm25.max())
+        if top <= 0.0:
+            return SearchResult(query, False, LOW_CONFIDENCE_ANSWER, ())
+
+        matched = np.zeros(len(self.entries))
+        total = unknown * self._unknown_weight
+        for concept in concepts:
+            ids = self._ids(concept.stems)
+            if not ids:
+                continue
+            idf = self._idf[ids]
+            total += float(idf.max())
+            matched += (self._presence[ids] * idf[:, None]).max(axis=0)
+        scores = (matched / total) * (bm25 / top) if total > 0 else np.zeros_like(bm25)
+
+        order = np.argsort(-scores, kind="stable")[:k]
+        matches = tuple(Match(self.entries[i], float(scores[i])) for i in order if scores[i] > 0.0)
+        confident = bool(matches) and matches[0].score >= CONFIDENCE_THRESHOLD
+        answer = matches[0].entry.answer if confident else LOW_CONFIDENCE_ANSWER
+        return SearchResult(query, confident, answer, matches)
+
+    # ----------------------------------------------------------------- internals
+
+    def _ids(self, stems: Iterable[str]) -> list[int]:
+        vocab = self._vocab
+        return [vocab[s] for s in stems if s in vocab]
+
+    def _correct(self, word: str) -> str:
+        """The closest corpus word to an unknown ``word``, or ``word`` itself."""
+        if (
+            word in STOPWORDS
+            or len(word) < _MIN_CORRECTION_LENGTH
+            or word.isdigit()
+            or word in self._known_words
+            or self._analyzer.stem(word) in self._vocab
+        ):
+            return word
+        cached = self._corrections.get(word)
+        if cached is not None:
+            return cached
+        best = process.extractOne(
+            word, self._choices, scorer=OSA.normalized_similarity, score_cutoff=_CORRECTION_CUTOFF
+        )
+        corrected = best[0] if best is not None else word
+        if len(self._corrections) < _CACHE_LIMIT:
+            self._corrections[word] = corrected
+        return corrected
+
+    def _concepts(self, query: str) -> tuple[list[_Concept], int]:
+        """Split the query into concepts; also count words that match nothing."""
+        analyzer = self._analyzer
+        raw_words = analyzer.words(query[:_MAX_QUERY_CHARS])[:_MAX_QUERY_WORDS]
+        words = [self._correct(w) for w in raw_words]
+        stems = [analyzer.stem(w) for w in words]
+        concepts: list[_Concept] = []
+        unknown = 0
+        i = 0
+        while i < len(words):
+            for n in range(min(self._max_key_len, len(words) - i), 0, -1):
+                expansion = self._synonyms.get(tuple(stems[i : i + n]))
+                if expansion is not None:
+                    own = tuple(
+                        s
+                        for w, s in zip(words[i : i + n], stems[i : i + n], strict=True)
+                        if w not in STOPWORDS
+                    )
+                    concept_stems = tuple(
+                        s for s in dict.fromkeys(own + expansion) if s in self._vocab
+                    )
+                    if concept_stems:
+                        concepts.append(_Concept(concept_stems))
+                    else:
+                        unknown += 1
+                    i += n
+                    break
+            else:
+                word, stem = words[i], stems[i]
+                if word not in STOPWORDS:
+                    if stem in self._vocab:
+                        concepts.append(_Concept((stem,)))
+                    elif not word.isdigit():
+                        unknown += 1
+                i += 1
+        return concepts, unknown
+
+
+@functools.cache
+def default_index() -> FaqIndex:
+    """The index over the packaged corpus and synonyms, built once per process."""
+    return FaqIndex.build(load_entries(), load_synonyms())

@@ -1,0 +1,605 @@
+"""The interaction checker: validated rules, a pair index, and pair/list checks.
+
+Pure domain code (no web or storage imports). Rules are indexed by their two sides, keyed
+as ("drug", id) or ("class", id), so checking a pair looks up the cross product of the two
+medications' keys instead of scanning every rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from itertools import combinations
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from mediphant.domain.medications import (
+    Formulary,
+    Medication,
+    Resolution,
+    default_formulary,
+    read_json_file,
+    read_package_json,
+)
+
+__all__ = [
+    "MAX_LIST_SIZE",
+    "CheckResult",
+    "Checker",
+    "Finding",
+    "ListResult",
+    "Rule",
+    "Severity",
+    "Source",
+    "Status",
+    "default_checker",
+    "parse_rules",
+]
+
+MAX_LIST_SIZE = 10
+
+Status = Literal["interaction", "duplicate", "no_known_interaction", "unknown"]
+SideKey = tuple[str, str]  # ("drug", medication id) or ("class", class id)
+
+NO_INTERACTION_REASON = "no known interaction in our database"
+NO_INTERACTION_ADVICE = (
+    "This does not mean the combination is safe for you; ask a pharmacist or clinician to confirm."
+)
+UNKNOWN_ADVICE = "Check the spelling or try the generic name; ask a pharmacist before combining."
+DUPLICATE_MECHANISM = "Taking both doubles the dose of the same active ingredient."
+
+
+class Severity(Enum):
+    """How bad an interaction is; ``rank`` orders them (higher is worse)."""
+
+    CONTRAINDICATED = "contraindicated"
+    MAJOR = "major"
+    MODERATE = "moderate"
+    MINOR = "minor"
+
+    @property
+    def rank(self) -> int:
+        """Numeric order so the most severe finding leads: contraindicated 4 ... minor 1."""
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, value: Any) -> Severity:
+        """Severity from its data-file spelling; ValueError names the allowed values."""
+        try:
+            return cls(value)
+        except ValueError:
+            allowed = ", ".join(s.value for s in cls)
+            raise ValueError(f"bad severity {value!r}; expected one of {allowed}") from None
+
+
+_SEVERITY_RANK: dict[Severity, int] = {
+    Severity.CONTRAINDICATED: 4,
+    Severity.MAJOR: 3,
+    Severity.MODERATE: 2,
+    Severity.MINOR: 1,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A public reference backing a rule, shown so users can check our claim."""
+
+    title: str
+    url: str
+
+    def to_api(self) -> dict[str, str]:
+        """JSON shape used by the API."""
+        return {"title": self.title, "url": self.url}
+
+
+DUPLICATE_SOURCE = Source(
+    title="FDA: Use Caution with Pain Relievers / Over-the-Counter Medicines: "
+    "What's Right for You?",
+    url="https://www.fda.gov/drugs/buying-using-medicine-safely/understanding-over-counter-medicines",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One interaction rule between two drugs, a drug and a class, or two classes."""
+
+    id: str
+    a: str
+    b: str
+    severity: Severity
+    reason: str
+    mechanism: str
+    advice: str
+    sources: tuple[Source, ...]
+
+    @property
+    def side_a(self) -> SideKey:
+        """Side a as an index key, e.g. ("class", "nsaid")."""
+        return _side_key(self.a)
+
+    @property
+    def side_b(self) -> SideKey:
+        """Side b as an index key."""
+        return _side_key(self.b)
+
+    @property
+    def specificity(self) -> int:
+        """0 drug-drug, 1 drug-class, 2 class-class: the more specific rule leads on ties."""
+        return (self.a.startswith("class:")) + (self.b.startswith("class:"))
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule (or the duplicate-ingredient check) that matched a particular pair."""
+
+    rule_id: str
+    severity: Severity
+    reason: str
+    mechanism: str
+    advice: str
+    sources: tuple[Source, ...]
+    explanation: str
+    specificity: int = 0
+
+    def to_api(self) -> dict[str, Any]:
+        """JSON shape for ``otherFindings``."""
+        return {
+            "severity": self.severity.value,
+            "reason": self.reason,
+            "advice": self.advice,
+            "explanation": self.explanation,
+            "sources": [s.to_api() for s in self.sources],
+        }
+
+
+def _resolution_api(res: Resolution) -> dict[str, Any]:
+    """JSON shape for one entry of ``resolved``."""
+    return {
+        "input": res.query,
+        "name": res.medication.name if res.medication is not None else None,
+        "corrected": res.corrected,
+        "suggestions": list(res.suggestions),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The verdict for one pair, with everything the page and the API need to explain it."""
+
+    med_a: str
+    med_b: str
+    resolved_a: Resolution
+    resolved_b: Resolution
+    status: Status
+    is_potentially_risky: bool
+    severity: str | None
+    reason: str
+    advice: str
+    mechanism: str | None
+    sources: tuple[Source, ...]
+    explanation: str
+    findings: tuple[Finding, ...]
+    unknown: tuple[Resolution, ...]
+
+    @property
+    def lead(self) -> Finding | None:
+        """The finding the verdict is based on (most severe, most specific)."""
+        return self.findings[0] if self.findings else None
+
+    def to_api(self) -> dict[str, Any]:
+        """The JSON contract: pair, isPotentiallyRisky, reason, advice, plus detail fields."""
+        return {
+            "pair": [self.med_a, self.med_b],
+            "isPotentiallyRisky": self.is_potentially_risky,
+            "reason": self.reason,
+            "advice": self.advice,
+            "status": self.status,
+            "severity": self.severity,
+            "mechanism": self.mechanism,
+            "sources": [s.to_api() for s in self.sources],
+            "explanation": self.explanation,
+            "resolved": [_resolution_api(self.resolved_a), _resolution_api(self.resolved_b)],
+            "otherFindings": [f.to_api() for f in self.findings[1:]],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ListResult:
+    """All pairwise checks for a medicine list, risky pairs first."""
+
+    names: tuple[str, ...]
+    resolutions: tuple[Resolution, ...]
+    pairs: tuple[CheckResult, ...]
+    checked: tuple[CheckResult, ...]
+    unknown: tuple[Resolution, ...]
+
+    @property
+    def is_potentially_risky(self) -> bool:
+        """True if any pair has a finding or any name is unknown."""
+        return bool(self.pairs or self.unknown)
+
+    def to_api(self) -> dict[str, Any]:
+        """JSON shape for a list check."""
+        return {
+            "names": list(self.names),
+            "isPotentiallyRisky": self.is_potentially_risky,
+            "pairs": [r.to_api() for r in self.pairs],
+            "checkedPairs": len(self.checked),
+            "unknown": [
+                {"input": r.query, "suggestions": list(r.suggestions)} for r in self.unknown
+            ],
+        }
+
+
+# --------------------------------------------------------------------- parsing / validation
+
+
+def _side_key(side: str) -> SideKey:
+    """Turn "drug:warfarin" into the index key ("drug", "warfarin")."""
+    kind, _, ident = side.partition(":")
+    return (kind, ident)
+
+
+def _check_side(side: Any, where: str, formulary: Formulary, errors: list[str]) -> str:
+    """Validate a rule side against the formulary; returns it stripped."""
+    if not isinstance(side, str) or not side.strip():
+        errors.append(f"{where}: side must be 'drug:<id>' or 'class:<id>', got {side!r}")
+        return ""
+    side = side.strip()
+    kind, sep, ident = side.partition(":")
+    if not sep or kind not in ("drug", "class") or not ident:
+        errors.append(f"{where}: side must be 'drug:<id>' or 'class:<id>', got {side!r}")
+    elif kind == "drug" and ident not in formulary.medications:
+        errors.append(f"{where}: unknown drug {ident!r}")
+    elif kind == "class" and ident not in formulary.classes:
+        errors.append(f"{where}: unknown class {ident!r}")
+    return side
+
+
+def _check_url(url: str) -> bool:
+    """An https URL with a host: we only cite sources users can open safely."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" and bool(parts.netloc) and " " not in url
+
+
+def _text(raw: Mapping[str, Any], field: str, where: str, errors: list[str]) -> str:
+    """Required non-empty string field."""
+    value = raw.get(field)
+    if not isinstance(value, str) or not value.strip():
+        errors.append(f"{where}: field {field!r} must be a non-empty string, got {value!r}")
+        return ""
+    return value.strip()
+
+
+def _parse_sources(raw: Any, where: str, errors: list[str]) -> tuple[Source, ...]:
+    """At least one source, each with a title and an https URL."""
+    if not isinstance(raw, list) or not raw:
+        errors.append(f"{where}: needs at least one source")
+        return ()
+    out: list[Source] = []
+    for j, item in enumerate(raw):
+        here = f"{where} source #{j}"
+        if not isinstance(item, Mapping):
+            errors.append(f"{here}: expected an object with title and url, got {item!r}")
+            continue
+        title = _text(item, "title", here, errors)
+        url = _text(item, "url", here, errors)
+        if url and not _check_url(url):
+            errors.append(f"{here}: url must be an https URL, got {url!r}")
+        out.append(Source(title, url))
+    return tuple(out)
+
+
+def parse_rules(data: Any, formulary: Formulary) -> tuple[Rule, ...]:
+    """Validate ``rules.json`` against the formulary; one ValueError lists every problem."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("rules"), list):
+        raise ValueError("invalid rule data: expected an object with a 'rules' list")
+    errors: list[str] = []
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(data["rules"]):
+        where = f"rule #{i}"
+        if not isinstance(raw, Mapping):
+            errors.append(f"{where}: expected an object, got {raw!r}")
+            continue
+        rule_id = _text(raw, "id", where, errors)
+        if rule_id:
+            where = f"rule {rule_id!r}"
+            if rule_id in seen:
+                errors.append(f"duplicate rule id {rule_id!r}")
+            seen.add(rule_id)
+        a = _check_side(raw.get("a"), where, formulary, errors)
+        b = _check_side(raw.get("b"), where, formulary, errors)
+        if a and a == b and a.startswith("drug:"):
+            errors.append(f"{where}: a drug cannot interact with itself ({a!r})")
+        severity: Severity = Severity.MINOR
+        try:
+            severity = Severity.parse(raw.get("severity"))
+        except ValueError as exc:
+            errors.append(f"{where}: {exc}")
+        rules.append(
+            Rule(
+                id=rule_id,
+                a=a,
+                b=b,
+                severity=severity,
+                reason=_text(raw, "reason", where, errors),
+                mechanism=_text(raw, "mechanism", where, errors),
+                advice=_text(raw, "advice", where, errors),
+                sources=_parse_sources(raw.get("sources"), where, errors),
+            )
+        )
+    if errors:
+        raise ValueError("invalid rule data:\n- " + "\n- ".join(errors))
+    return tuple(rules)
+
+
+# --------------------------------------------------------------------- the checker
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case a class name inside a sentence, but keep acronyms such as "NSAIDs"."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _name_note(res: Resolution) -> str | None:
+    """Say how a typed name maps to the generic, e.g. "Coumadin is a brand of warfarin"."""
+    med = res.medication
+    if med is None or res.matched_kind == "name" or res.matched_name is None:
+        return None
+    if res.matched_kind == "brand":
+        return f"{res.matched_name} is a brand of {med.name}"
+    return f"{res.matched_name} is another name for {med.name}"
+
+
+def _sort_key(finding: Finding) -> tuple[int, int, str]:
+    """Lead order: severity, then specificity (drug-drug first), then rule id."""
+    return (-finding.severity.rank, finding.specificity, finding.rule_id)
+
+
+class Checker:
+    """Checks pairs and lists of typed medication names against the indexed rules."""
+
+    def __init__(self, formulary: Formulary, rules: Iterable[Rule]) -> None:
+        """Index rules by the unordered pair of their side keys."""
+        self.formulary = formulary
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self._index: dict[frozenset[SideKey], list[Rule]] = {}
+        for rule in self.rules:
+            key = frozenset((rule.side_a, rule.side_b))
+            self._index.setdefault(key, []).append(rule)
+        self._keys: dict[str, tuple[SideKey, ...]] = {
+            med.id: (("drug", med.id), *(("class", c) for c in med.classes))
+            for med in formulary.medications.values()
+        }
+
+    @classmethod
+    def from_data(cls, rules_data: Any, formulary: Formulary) -> Checker:
+        """Build from the parsed ``rules.json`` document."""
+        return cls(formulary, parse_rules(rules_data, formulary))
+
+    @classmethod
+    def from_files(cls, rules_path: Path | str, formulary: Formulary) -> Checker:
+        """Build from a rules file on disk (tests, tooling)."""
+        return cls.from_data(read_json_file(rules_path), formulary)
+
+    # ----------------------------------------------------------------- pair
+
+    def check(self, med_a: str, med_b: str) -> CheckResult:
+        """Check two typed names; unknown names are reported, never passed as not risky."""
+        a, b = med_a.strip(), med_b.strip()
+        return self._check_resolved(a, self.formulary.resolve(a), b, self.formulary.resolve(b))
+
+    def findings(self, a: Medication, b: Medication) -> tuple[Finding, ...]:
+        """All rules matching two different medications, lead first."""
+        return self._findings(a, b, None, None)
+
+    def _findings(
+        self,
+        a: Medication,
+        b: Medication,
+        res_a: Resolution | None,
+        res_b: Resolution | None,
+    ) -> tuple[Finding, ...]:
+        """Look up the cross product of both medications' side keys in the index."""
+        index = self._index
+        found: dict[str, Finding] = {}
+        for ka in self._keys[a.id]:
+            for kb in self._keys[b.id]:
+                rules = index.get(frozenset((ka, kb)))
+                if not rules:
+                    continue
+                for rule in rules:
+                    if rule.id not in found:
+                        found[rule.id] = self._finding(rule, a, ka, b, kb, res_a, res_b)
+        if not found:
+            return ()
+        return tuple(sorted(found.values(), key=_sort_key))
+
+    def _finding(
+        self,
+        rule: Rule,
+        a: Medication,
+        ka: SideKey,
+        b: Medication,
+        kb: SideKey,
+        res_a: Resolution | None,
+        res_b: Resolution | None,
+    ) -> Finding:
+        """Turn a matched rule into a finding whose explanation names the matching classes."""
+        parts: list[str] = []
+        if ka[0] == "drug" and kb[0] == "drug":
+            parts.append(f"rule for {a.name} with {b.name}")
+        elif ka == kb:
+            cls = self.formulary.med_class(ka[1])
+            parts.append(f"{a.name} and {b.name} are both {_lower_first(cls.name)}")
+        else:
+            for med, key in ((a, ka), (b, kb)):
+                if key[0] == "class":
+                    cls = self.formulary.med_class(key[1])
+                    parts.append(f"{med.name} is {cls.singular}")
+            if ka[0] == "drug" or kb[0] == "drug":
+                drug, cls_key = (a, kb) if ka[0] == "drug" else (b, ka)
+                cls = self.formulary.med_class(cls_key[1])
+                parts.append(f"rule for {drug.name} with {_lower_first(cls.name)}")
+        for res in (res_a, res_b):
+            if res is not None:
+                note = _name_note(res)
+                if note is not None:
+                    parts.append(note)
+        return Finding(
+            rule_id=rule.id,
+            severity=rule.severity,
+            reason=rule.reason,
+            mechanism=rule.mechanism,
+            advice=rule.advice,
+            sources=rule.sources,
+            explanation="; ".join(parts),
+            specificity=rule.specificity,
+        )
+
+    def _duplicate(self, res_a: Resolution, res_b: Resolution) -> Finding:
+        """Two names for one active ingredient: taking both is a double dose."""
+        med = res_a.medication
+        assert med is not None
+        notes = [n for n in (_name_note(res_a), _name_note(res_b)) if n is not None]
+        if not notes:
+            notes = [f"{med.name} was entered twice"]
+        return Finding(
+            rule_id=f"duplicate:{med.id}",
+            severity=Severity.MAJOR,
+            reason=(f"{res_a.display} and {res_b.display} are the same medicine ({med.name})"),
+            mechanism=DUPLICATE_MECHANISM,
+            advice=(
+                f"Take only one product containing {med.name}; check labels for the same "
+                "active ingredient."
+            ),
+            sources=(DUPLICATE_SOURCE,),
+            explanation="; ".join(dict.fromkeys(notes)),
+        )
+
+    def _check_resolved(
+        self, text_a: str, res_a: Resolution, text_b: str, res_b: Resolution
+    ) -> CheckResult:
+        """Build the verdict from two resolutions (shared by pair and list checks)."""
+        med_a, med_b = res_a.medication, res_b.medication
+        if med_a is None or med_b is None:
+            unknown = tuple(r for r in (res_a, res_b) if r.medication is None)
+            return self._unknown_result(text_a, res_a, text_b, res_b, unknown)
+        if med_a.id == med_b.id:
+            findings: tuple[Finding, ...] = (self._duplicate(res_a, res_b),)
+            status: Status = "duplicate"
+        else:
+            findings = self._findings(med_a, med_b, res_a, res_b)
+            status = "interaction" if findings else "no_known_interaction"
+        if not findings:
+            notes = [n for n in (_name_note(res_a), _name_note(res_b)) if n is not None]
+            return CheckResult(
+                med_a=text_a,
+                med_b=text_b,
+                resolved_a=res_a,
+                resolved_b=res_b,
+                status=status,
+                is_potentially_risky=False,
+                severity=None,
+                reason=NO_INTERACTION_REASON,
+                advice=NO_INTERACTION_ADVICE,
+                mechanism=None,
+                sources=(),
+                explanation="; ".join(
+                    [f"no rule in our database covers {med_a.name} with {med_b.name}", *notes]
+                ),
+                findings=(),
+                unknown=(),
+            )
+        lead = findings[0]
+        return CheckResult(
+            med_a=text_a,
+            med_b=text_b,
+            resolved_a=res_a,
+            resolved_b=res_b,
+            status=status,
+            is_potentially_risky=True,
+            severity=lead.severity.value,
+            reason=lead.reason,
+            advice=lead.advice,
+            mechanism=lead.mechanism,
+            sources=lead.sources,
+            explanation=lead.explanation,
+            findings=findings,
+            unknown=(),
+        )
+
+    @staticmethod
+    def _unknown_result(
+        text_a: str,
+        res_a: Resolution,
+        text_b: str,
+        res_b: Resolution,
+        unknown: tuple[Resolution, ...],
+    ) -> CheckResult:
+        """At least one name is unknown: flag as potentially risky and offer suggestions."""
+        shown = [r.query if r.query else "(blank)" for r in unknown]
+        if len(shown) == 1:
+            reason = f"we don't know this medication: {shown[0]}"
+        else:
+            reason = f"we don't know these medications: {shown[0]} and {shown[1]}"
+        hints = []
+        for res, name in zip(unknown, shown, strict=True):
+            if res.suggestions:
+                hints.append(f"{name}: did you mean {' or '.join(res.suggestions)}?")
+            else:
+                hints.append(f"{name} is not in our database")
+        return CheckResult(
+            med_a=text_a,
+            med_b=text_b,
+            resolved_a=res_a,
+            resolved_b=res_b,
+            status="unknown",
+            is_potentially_risky=True,
+            severity=None,
+            reason=reason,
+            advice=UNKNOWN_ADVICE,
+            mechanism=None,
+            sources=(),
+            explanation="; ".join(hints),
+            findings=(),
+            unknown=unknown,
+        )
+
+    # ----------------------------------------------------------------- list
+
+    def check_list(self, names: Sequence[str]) -> ListResult:
+        """Check every pair in a list of up to 10 names; blank entries are ignored."""
+        if isinstance(names, str):
+            raise TypeError("check_list expects a sequence of names, not a single string")
+        texts = tuple(n.strip() for n in names if n and n.strip())
+        if len(texts) > MAX_LIST_SIZE:
+            raise ValueError(
+                f"at most {MAX_LIST_SIZE} medications can be checked at once, got {len(texts)}"
+            )
+        resolutions = tuple(self.formulary.resolve(t) for t in texts)
+        known = [(t, r) for t, r in zip(texts, resolutions, strict=True) if r.medication]
+        checked = tuple(
+            self._check_resolved(ta, ra, tb, rb) for (ta, ra), (tb, rb) in combinations(known, 2)
+        )
+        risky = [r for r in checked if r.findings]
+        risky.sort(key=lambda r: _sort_key(r.findings[0])[:2])  # stable: input order on ties
+        return ListResult(
+            names=texts,
+            resolutions=resolutions,
+            pairs=tuple(risky),
+            checked=checked,
+            unknown=tuple(r for r in resolutions if r.medication is None),
+        )
+
+
+@cache
+def default_checker() -> Checker:
+    """The shipped knowledge base, loaded and validated once per process."""
+    return Checker.from_data(read_package_json("rules.json"), default_formulary())

@@ -1,0 +1,483 @@
+"""Medication names: normalisation, the validated formulary, resolution and autocomplete.
+
+Pure domain code: no web framework or storage imports, so it can be unit-tested and
+benchmarked on its own. The knowledge base is package data (``data/*.json``), described in
+``docs/knowledge-base-format.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from rapidfuzz import fuzz, process
+
+__all__ = [
+    "Formulary",
+    "MatchKind",
+    "MedClass",
+    "Medication",
+    "Resolution",
+    "compact",
+    "default_formulary",
+    "normalise",
+    "read_json_file",
+    "read_package_json",
+]
+
+MatchKind = Literal["name", "brand", "synonym"]
+
+# Fuzzy correction: accept a single best match only if it is this similar (fuzz.ratio, 0-100)
+# and beats the best candidate for any *other* medication by MARGIN points. Typos such as
+# "warfrin" (93), "ibuprofin" (89) and "tylenl" (92) pass; look-alikes such as
+# "prednislone" (prednisolone 96 vs prednisone 95) do not, and become suggestions instead.
+CORRECTION_MIN_SCORE = 85.0
+CORRECTION_MARGIN = 5.0
+# Shorter queries are too ambiguous to auto-correct ("asa", "xyz").
+CORRECTION_MIN_LENGTH = 4
+SUGGESTION_MIN_SCORE = 60.0
+MAX_SUGGESTIONS = 3
+
+_APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`\u00b4]")
+_NON_ALNUM = re.compile(r"[\W_]+")
+_CLASS_ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
+_MED_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_BRAND_WITH_GENERIC = re.compile(r"^(?P<first>[^()]+)\((?P<second>[^()]+)\)\s*$")
+
+
+def normalise(name: str) -> str:
+    """Map a typed name to its lookup key, so case, width, punctuation and spacing don't matter.
+
+    NFKC folds compatibility forms (full-width letters, ligatures), casefold handles case
+    beyond ASCII, apostrophes vanish ("John's" -> "johns") and any other run of characters
+    that are not letters or digits becomes a single space.
+    """
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = _APOSTROPHES.sub("", text)
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+def compact(name: str) -> str:
+    """Normalised key with spaces removed, so "co-codamol", "co codamol" and "cocodamol" meet."""
+    return normalise(name).replace(" ", "")
+
+
+@dataclass(frozen=True, slots=True)
+class MedClass:
+    """A therapeutic class; rules can target a whole class instead of listing every drug."""
+
+    id: str
+    name: str
+    singular: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Medication:
+    """One active substance with every name people may type for it."""
+
+    id: str
+    name: str
+    brands: tuple[str, ...]
+    synonyms: tuple[str, ...]
+    classes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """What a typed name turned out to be, kept so the UI can explain corrections and misses."""
+
+    query: str
+    medication: Medication | None
+    matched_name: str | None
+    corrected: bool
+    suggestions: tuple[str, ...]
+    matched_kind: MatchKind | None = None
+
+    @property
+    def resolved(self) -> bool:
+        """True when the text maps to a medication (exactly or by a confident correction)."""
+        return self.medication is not None
+
+    @property
+    def is_brand(self) -> bool:
+        """True when the name that matched is a brand, so explanations can say so."""
+        return self.matched_kind == "brand"
+
+    @property
+    def display(self) -> str:
+        """The name to show: as written in the knowledge base if matched, else as typed."""
+        return self.matched_name if self.matched_name is not None else self.query
+
+
+@dataclass(frozen=True, slots=True)
+class _NameEntry:
+    """One searchable name; precomputed keys keep lookups and autocomplete cheap."""
+
+    text: str
+    kind: MatchKind
+    medication: Medication
+    norm: str
+    compact: str
+
+
+_KIND_ORDER: dict[MatchKind, int] = {"name": 0, "brand": 1, "synonym": 2}
+
+
+class Formulary:
+    """The validated medication list with indexes for exact, fuzzy and prefix lookup."""
+
+    def __init__(self, medications: Iterable[Medication], classes: Iterable[MedClass]) -> None:
+        """Index validated objects; raise ValueError if they break the data-format invariants."""
+        self._classes: dict[str, MedClass] = {}
+        self._medications: dict[str, Medication] = {}
+        errors: list[str] = []
+        for cls in classes:
+            if cls.id in self._classes:
+                errors.append(f"duplicate class id {cls.id!r}")
+            self._classes[cls.id] = cls
+        for med in medications:
+            if med.id in self._medications:
+                errors.append(f"duplicate medication id {med.id!r}")
+            self._medications[med.id] = med
+            for class_id in med.classes:
+                if class_id not in self._classes:
+                    errors.append(f"medication {med.id!r}: unknown class id {class_id!r}")
+
+        self._exact: dict[str, _NameEntry] = {}
+        entries: list[_NameEntry] = []
+        for med in self._medications.values():
+            named: list[tuple[str, MatchKind]] = [(med.name, "name")]
+            named += [(brand, "brand") for brand in med.brands]
+            named += [(syn, "synonym") for syn in med.synonyms]
+            for text, kind in named:
+                entry = _NameEntry(text, kind, med, normalise(text), compact(text))
+                if not entry.compact:
+                    errors.append(
+                        f"medication {med.id!r}: {kind} {text!r} has no letters or digits"
+                    )
+                    continue
+                other = self._exact.get(entry.compact)
+                if other is None:
+                    self._exact[entry.compact] = entry
+                    entries.append(entry)
+                elif other.medication.id != med.id:
+                    errors.append(
+                        f"name {text!r} ({kind} of {med.id!r}) and {other.text!r} "
+                        f"({other.kind} of {other.medication.id!r}) normalise to the same "
+                        f"key {entry.compact!r}"
+                    )
+        if errors:
+            raise ValueError("invalid medication data:\n- " + "\n- ".join(errors))
+
+        entries.sort(key=lambda e: (_KIND_ORDER[e.kind], e.norm))
+        self._entries: tuple[_NameEntry, ...] = tuple(entries)
+        # Fuzzy choices: one per distinct normalised spelling, with the entry it came from.
+        by_norm: dict[str, _NameEntry] = {}
+        for entry in entries:
+            by_norm.setdefault(entry.norm, entry)
+        self._fuzzy_keys: list[str] = list(by_norm)
+        self._fuzzy_entries: list[_NameEntry] = list(by_norm.values())
+        self._members: dict[str, tuple[Medication, ...]] = {
+            class_id: tuple(m for m in self._medications.values() if class_id in m.classes)
+            for class_id in self._classes
+        }
+
+    # ----------------------------------------------------------------- construction
+
+    @classmethod
+    def from_data(cls, medications_data: Any, classes_data: Any) -> Formulary:
+        """Build from the parsed JSON documents, validating field by field."""
+        classes = parse_classes(classes_data)
+        medications = parse_medications(medications_data)
+        return cls(medications, classes)
+
+    @classmethod
+    def from_files(cls, medications_path: Path | str, classes_path: Path | str) -> Formulary:
+        """Build from JSON files on disk (tests, tooling)."""
+        return cls.from_data(read_json_file(medications_path), read_json_file(classes_path))
+
+    # ----------------------------------------------------------------- accessors
+
+    @property
+    def medications(self) -> Mapping[str, Medication]:
+        """All medications by id."""
+        return self._medications
+
+    @property
+    def classes(self) -> Mapping[str, MedClass]:
+        """All classes by id."""
+        return self._classes
+
+    def get(self, medication_id: str) -> Medication:
+        """A medication by id; KeyError if unknown."""
+        return self._medications[medication_id]
+
+    def med_class(self, class_id: str) -> MedClass:
+        """A class by id; KeyError if unknown."""
+        return self._classes[class_id]
+
+    def members(self, class_id: str) -> tuple[Medication, ...]:
+        """Medications in a class, in file order."""
+        return self._members.get(class_id, ())
+
+    # ----------------------------------------------------------------- resolution
+
+    def lookup(self, text: str) -> Resolution | None:
+        """Exact match only (generic, brand or synonym); None if there is none."""
+        entry = self._exact.get(compact(text))
+        if entry is None:
+            return None
+        return Resolution(text.strip(), entry.medication, entry.text, False, (), entry.kind)
+
+    def resolve(self, text: str) -> Resolution:
+        """Resolve typed text: exact name, then one confident fuzzy correction, else suggestions.
+
+        A correction is only made when exactly one medication is clearly the best match, so a
+        typo is fixed but an ambiguous or nonsense input is never silently turned into a drug.
+        """
+        query = text.strip()
+        key = compact(query)
+        entry = self._exact.get(key)
+        if entry is not None:
+            return Resolution(query, entry.medication, entry.text, False, (), entry.kind)
+        if not key:
+            return Resolution(query, None, None, False, ())
+        paired = self._resolve_brand_with_generic(query)
+        if paired is not None:
+            return paired
+        norm = normalise(query)
+        if len(key) >= CORRECTION_MIN_LENGTH:
+            corrected = self._correct(query, norm)
+            if corrected is not None:
+                return corrected
+        return Resolution(query, None, None, False, self.suggest(norm))
+
+    def _resolve_brand_with_generic(self, query: str) -> Resolution | None:
+        """Accept the "Tylenol (acetaminophen)" form we show as suggestions, when consistent."""
+        match = _BRAND_WITH_GENERIC.match(query)
+        if match is None:
+            return None
+        first = self._exact.get(compact(match["first"]))
+        second = self._exact.get(compact(match["second"]))
+        if first is None or second is None or first.medication.id != second.medication.id:
+            return None
+        return Resolution(query, first.medication, first.text, False, (), first.kind)
+
+    def _correct(self, query: str, norm: str) -> Resolution | None:
+        """Return the single clear fuzzy match, or None when no candidate is clearly best."""
+        hits = process.extract(
+            norm,
+            self._fuzzy_keys,
+            scorer=fuzz.ratio,
+            limit=12,
+            score_cutoff=CORRECTION_MIN_SCORE - CORRECTION_MARGIN,
+        )
+        if not hits:
+            return None
+        _, best_score, best_index = hits[0]
+        if best_score < CORRECTION_MIN_SCORE:
+            return None
+        best = self._fuzzy_entries[best_index]
+        for _, score, index in hits[1:]:
+            if self._fuzzy_entries[index].medication.id != best.medication.id:
+                if best_score - score < CORRECTION_MARGIN:
+                    return None
+                break
+        return Resolution(query, best.medication, best.text, True, (), best.kind)
+
+    def suggest(self, text: str, limit: int = MAX_SUGGESTIONS) -> tuple[str, ...]:
+        """Up to ``limit`` names of distinct medications close to ``text``, best first.
+
+        Each suggestion resolves exactly when typed back: a generic name as is, a brand or
+        synonym as "Tylenol (acetaminophen)".
+        """
+        norm = normalise(text)
+        if not norm:
+            return ()
+        hits = process.extract(
+            norm,
+            self._fuzzy_keys,
+            scorer=fuzz.WRatio,
+            limit=max(limit * 6, 12),
+            score_cutoff=SUGGESTION_MIN_SCORE,
+        )
+        seen: set[str] = set()
+        out: list[str] = []
+        for _, _, index in hits:
+            entry = self._fuzzy_entries[index]
+            med = entry.medication
+            if med.id in seen:
+                continue
+            seen.add(med.id)
+            out.append(med.name if entry.kind == "name" else f"{entry.text} ({med.name})")
+            if len(out) == limit:
+                break
+        return tuple(out)
+
+    # ----------------------------------------------------------------- autocomplete
+
+    def complete(self, prefix: str, limit: int = 10) -> list[str]:
+        """Names for an autocomplete box: prefix matches before substring matches.
+
+        Within each group generics come first, then brands, then other names, alphabetically.
+        Matching ignores case, punctuation and spaces ("co cod" and "cocod" both find
+        Co-codamol).
+        """
+        norm = normalise(prefix)
+        key = norm.replace(" ", "")
+        if not key or limit <= 0:
+            return []
+        starts: list[str] = []
+        contains: list[str] = []
+        for entry in self._entries:  # already sorted by kind, then name
+            if entry.norm.startswith(norm) or entry.compact.startswith(key):
+                starts.append(entry.text)
+            elif norm in entry.norm or key in entry.compact:
+                contains.append(entry.text)
+        out: list[str] = []
+        seen: set[str] = set()
+        for text in starts + contains:
+            if text not in seen:
+                seen.add(text)
+                out.append(text)
+                if len(out) == limit:
+                    break
+        return out
+
+
+# --------------------------------------------------------------------- parsing / validation
+
+
+def _require_str(obj: Mapping[str, Any], field: str, where: str, errors: list[str]) -> str:
+    """Read a required non-empty string field, recording a clear error if it is not one."""
+    value = obj.get(field)
+    if not isinstance(value, str) or not value.strip():
+        errors.append(f"{where}: field {field!r} must be a non-empty string, got {value!r}")
+        return ""
+    return value.strip()
+
+
+def _require_str_list(
+    obj: Mapping[str, Any], field: str, where: str, errors: list[str]
+) -> tuple[str, ...]:
+    """Read a list of non-empty strings (may be empty), recording errors for bad items."""
+    value = obj.get(field, [])
+    if not isinstance(value, list):
+        errors.append(f"{where}: field {field!r} must be a list of strings, got {value!r}")
+        return ()
+    out: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            errors.append(f"{where}: {field!r} contains an empty or non-string item {item!r}")
+        else:
+            out.append(item.strip())
+    return tuple(out)
+
+
+def _items(data: Any, key: str, what: str) -> list[Any]:
+    """The top-level list of a knowledge-base document, or a ValueError naming the file."""
+    if not isinstance(data, Mapping) or not isinstance(data.get(key), list):
+        raise ValueError(f"invalid {what} data: expected an object with a {key!r} list")
+    return data[key]
+
+
+def _raise_if(errors: Sequence[str], what: str) -> None:
+    """Raise one ValueError listing every problem, so a data author can fix them in one go."""
+    if errors:
+        raise ValueError(f"invalid {what} data:\n- " + "\n- ".join(errors))
+
+
+def parse_classes(data: Any) -> list[MedClass]:
+    """Validate and build classes from the parsed ``classes.json`` document."""
+    errors: list[str] = []
+    out: list[MedClass] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(_items(data, "classes", "class")):
+        where = f"class #{i}"
+        if not isinstance(raw, Mapping):
+            errors.append(f"{where}: expected an object, got {raw!r}")
+            continue
+        class_id = _require_str(raw, "id", where, errors)
+        if class_id:
+            where = f"class {class_id!r}"
+            if not _CLASS_ID.match(class_id):
+                errors.append(f"{where}: id must be lowercase snake_case")
+            if class_id in seen:
+                errors.append(f"duplicate class id {class_id!r}")
+            seen.add(class_id)
+        out.append(
+            MedClass(
+                id=class_id,
+                name=_require_str(raw, "name", where, errors),
+                singular=_require_str(raw, "singular", where, errors),
+                description=_require_str(raw, "description", where, errors),
+            )
+        )
+    _raise_if(errors, "class")
+    return out
+
+
+def parse_medications(data: Any) -> list[Medication]:
+    """Validate field shapes in ``medications.json``; cross-checks happen in Formulary."""
+    errors: list[str] = []
+    out: list[Medication] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(_items(data, "medications", "medication")):
+        where = f"medication #{i}"
+        if not isinstance(raw, Mapping):
+            errors.append(f"{where}: expected an object, got {raw!r}")
+            continue
+        med_id = _require_str(raw, "id", where, errors)
+        if med_id:
+            where = f"medication {med_id!r}"
+            if not _MED_ID.match(med_id):
+                errors.append(f"{where}: id must be lowercase words joined by '-'")
+            if med_id in seen:
+                errors.append(f"duplicate medication id {med_id!r}")
+            seen.add(med_id)
+        out.append(
+            Medication(
+                id=med_id,
+                name=_require_str(raw, "name", where, errors),
+                brands=_require_str_list(raw, "brands", where, errors),
+                synonyms=_require_str_list(raw, "synonyms", where, errors),
+                classes=_require_str_list(raw, "classes", where, errors),
+            )
+        )
+    _raise_if(errors, "medication")
+    return out
+
+
+def read_json_file(path: Path | str) -> Any:
+    """Parse a JSON file, naming the file if it is malformed."""
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: invalid JSON: {exc}") from exc
+
+
+def read_package_json(filename: str) -> Any:
+    """Read one knowledge-base file shipped inside the package (works from a wheel too)."""
+    resource = resources.files("mediphant.domain").joinpath("data", filename)
+    text = resource.read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"data/{filename}: invalid JSON: {exc}") from exc
+
+
+@cache
+def default_formulary() -> Formulary:
+    """The shipped formulary, loaded and validated once per process."""
+    return Formulary.from_data(
+        read_package_json("medications.json"), read_package_json("classes.json")
+    )

@@ -1,0 +1,76 @@
+"""The FAQ page: search box, extractive answer, matches with sources, popular questions."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, Response, after_this_request, current_app, render_template, request
+
+from mediphant.domain.faq import SearchResult, default_index
+from mediphant.domain.validation import clean_query
+from mediphant.extensions import limiter
+from mediphant.store import StoreUnavailable
+from mediphant.store.searches import SearchLog
+
+bp = Blueprint("faq", __name__)
+log = logging.getLogger(__name__)
+
+POPULAR = (
+    "missed-dose",
+    "alcohol-and-medications",
+    "otc-pain-relievers",
+    "expired-medications",
+    "grapefruit-interactions",
+    "antibiotics-course",
+)
+
+
+def _client_limit() -> str:
+    return current_app.config["SETTINGS"].rate_limit
+
+
+# Searches share the client's budget; the bare page (no query) is not limited.
+search_limit = limiter.shared_limit(
+    _client_limit, scope="client", exempt_when=lambda: "q" not in request.args
+)
+
+
+def search(query: str) -> SearchResult:
+    """Run the search, then log it once the response has gone out (seed pattern 3)."""
+    started = time.perf_counter()
+    result = default_index().search(query)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    searches: SearchLog = current_app.extensions["mediphant.searches"]
+    top_id = result.matches[0].entry.id if result.matches else None
+
+    def write() -> None:
+        try:
+            searches.record(query, len(result.matches), elapsed_ms, result.confident, top_id)
+        except StoreUnavailable as exc:
+            log.warning("search analytics write failed: %s", exc.__cause__ or exc)
+
+    @after_this_request
+    def log_when_sent(response: Response) -> Response:
+        # call_on_close runs once the server has sent the response: the visitor never waits.
+        response.call_on_close(write)
+        return response
+
+    return result
+
+
+@bp.get("/faq")
+@search_limit
+def faq_page() -> tuple[str, int] | str:
+    index = default_index()
+    popular = [entry for entry in map(index.get, POPULAR) if entry]
+    raw = request.args.get("q")
+    if raw is None:
+        return render_template("faq.html", query="", result=None, error=None, popular=popular)
+    query, error = clean_query(raw)
+    if error:
+        page = render_template("faq.html", query=query, result=None, error=error, popular=popular)
+        return page, 400
+    return render_template(
+        "faq.html", query=query, result=search(query), error=None, popular=popular
+    )

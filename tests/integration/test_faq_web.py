@@ -1,0 +1,121 @@
+"""FAQ page, API and the seed's search analytics on the real engine."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mediphant.store import keys, table
+from mediphant.store.searches import SearchLog, query_hash
+from tests.conftest import make_app
+
+TOKEN = "admin-token-for-tests-0123456789"
+
+
+def _search(client: FlaskClient, query: str):  # type: ignore[no-untyped-def]
+    response = client.get("/api/faq", query_string={"q": query})
+    response.close()  # runs the analytics write queued for after the response
+    return response
+
+
+def test_api_contract_shape(client: FlaskClient) -> None:
+    body = _search(client, "what if I forget a dose").get_json()
+    assert isinstance(body["answer"], str) and body["answer"]
+    assert 1 <= len(body["matches"]) <= 3
+    for match in body["matches"]:
+        assert isinstance(match["text"], str) and isinstance(match["score"], float)
+        assert match["id"] and match["question"] and match["source"]["url"]
+    assert body["matches"][0]["id"] == "missed-dose"
+
+
+def test_api_requires_exactly_one_q(client: FlaskClient) -> None:
+    for query_string in ({}, {"q": ""}, {"q": "   "}, {"q": "x" * 201}, {"q": "bad\x00query"}):
+        response = client.get("/api/faq", query_string=query_string)
+        assert response.status_code == 400, query_string
+        assert response.get_json()["details"][0]["field"] == "q"
+    repeated = client.get("/api/faq?q=alcohol&q=grapefruit")
+    assert repeated.status_code == 400
+
+
+def test_off_topic_gets_no_confident_answer(client: FlaskClient) -> None:
+    body = _search(client, "best pizza near me").get_json()
+    assert body["confident"] is False
+    assert "pharmacist" in body["answer"].lower()
+
+
+def test_page_shows_answer_sources_and_popular_questions(client: FlaskClient) -> None:
+    html = client.get("/faq", query_string={"q": "can I drink beer on my meds"}).get_data(as_text=True)
+    assert "Answer" in html and "Source:" in html
+    assert "Informational only — not medical advice." in html
+    assert "Popular questions" in html
+    bare = client.get("/faq")
+    assert bare.status_code == 200 and "Popular questions" in bare.get_data(as_text=True)
+
+
+def test_each_search_writes_one_item_in_the_seeds_shape(client: FlaskClient, dynamodb, table_name: str) -> None:  # type: ignore[no-untyped-def]
+    _search(client, "Medication adherence")
+    items = dynamodb.scan(
+        TableName=table_name,
+        FilterExpression="EntityType = :t",
+        ExpressionAttributeValues={":t": {"S": "FAQ_SEARCH"}},
+    )["Items"]
+    (item,) = items
+    data = item["Data"]["M"]
+    ts = data["timestamp"]["S"]
+    assert item["PK"]["S"] == f"FAQ_SEARCH#{ts[:10]}"
+    assert item["SK"]["S"] == f"QUERY#{ts}#{query_hash('Medication adherence')}"
+    assert data["query"]["S"] == "Medication adherence"
+    assert int(data["matches"]["N"]) >= 1
+    assert 0 <= float(data["searchTime"]["N"]) < 1000
+    assert abs(int(item["TTL"]["N"]) - (keys.parse_timestamp(ts).timestamp() + 90 * 86400)) < 2
+
+
+def test_a_failed_analytics_write_does_not_fail_the_search(engine, table_name: str) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(engine, table_name)  # no table created: every write fails
+    client = app.test_client()
+    response = _search(client, "grapefruit juice")
+    assert response.status_code == 200
+    assert response.get_json()["matches"][0]["id"] == "grapefruit-interactions"
+
+
+def test_sharded_writes_are_read_back_from_every_shard(app: Flask) -> None:
+    log = SearchLog(shards=4)
+    with app.app_context():
+        for n in range(20):
+            log.record(f"query {n % 5}", 2, 1.0 + n, True, "x")
+        records = log.day(keys.day(keys.now()))
+        summary = log.summary(days=1)
+    assert len(records) == 20
+    assert summary.total == 20 and summary.days[-1][1] == 20
+    assert summary.top_queries[0][1] == 4
+
+
+def test_admin_page_is_disabled_without_a_token(client: FlaskClient) -> None:
+    assert client.get("/admin/analytics").status_code == 404
+
+
+def test_admin_page_refuses_without_credentials_and_shows_figures_with_them(engine, table_name: str) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(engine, table_name, admin_token=TOKEN)
+    with app.app_context():
+        table.create()
+    client = app.test_client()
+    for query in ("missed dose", "missed dose", "best pizza near me"):
+        _search(client, query)
+        time.sleep(0.002)
+    refused = client.get("/admin/analytics")
+    assert refused.status_code == 401 and "Basic" in refused.headers["WWW-Authenticate"]
+    wrong = client.get("/admin/analytics", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    basic = base64.b64encode(f"admin:{TOKEN}".encode()).decode()
+    for header in (f"Bearer {TOKEN}", f"Basic {basic}"):
+        page = client.get("/admin/analytics", headers={"Authorization": header})
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert "3 searches in the last 14 days" in html
+        assert "<svg" in html
+        assert "missed dose</td><td>2" in html
+        assert "best pizza near me</td><td>1" in html  # a content gap
+        assert "p99" in html

@@ -1,0 +1,155 @@
+"""Rate limiting as deployed: exact under concurrency, right behind a proxy, up in an outage."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from flask import Flask
+
+from mediphant.extensions import limiter
+from mediphant.store import table
+from mediphant.store.local import LocalEngine
+from tests.conftest import make_app
+from tests.live import serve
+
+
+def _away_from_minute_edge(needed: float = 15) -> None:
+    left = 60 - (time.time() % 60)
+    if left < needed:
+        time.sleep(left + 0.1)
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _fire(urls: list[str]) -> Counter[int]:
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        return Counter(pool.map(_status, urls))
+
+
+@pytest.fixture
+def limited_app(engine: LocalEngine, table_name: str):  # type: ignore[no-untyped-def]
+    def build(rate: str, proxies: int = 0) -> Flask:
+        app = make_app(engine, table_name, rate_limit=rate, trusted_proxies=proxies)
+        with app.app_context():
+            table.create()
+        return app
+
+    yield build
+
+
+def test_exactly_the_limit_succeeds_across_four_workers(engine: LocalEngine, app: Flask, table_name: str) -> None:
+    with serve(engine.url, table_name, workers=4, env={"MEDIPHANT_RATE_LIMIT": "100 per minute"}) as url:
+        _away_from_minute_edge()
+        statuses = _fire([url + "/api/history"] * 300)
+    assert statuses == Counter({200: 100, 429: 200})
+
+
+def test_the_limit_is_shared_by_two_app_processes(engine: LocalEngine, app: Flask, table_name: str) -> None:
+    env = {"MEDIPHANT_RATE_LIMIT": "100 per minute"}
+    with serve(engine.url, table_name, 2, env) as one, serve(engine.url, table_name, 2, env) as two:
+        _away_from_minute_edge()
+        statuses = _fire([one + "/api/history", two + "/api/history"] * 150)
+    assert statuses == Counter({200: 100, 429: 200})
+
+
+def test_limited_page_and_api_answers(limited_app) -> None:  # type: ignore[no-untyped-def]
+    app = limited_app("2 per minute")
+    client = app.test_client()
+    _away_from_minute_edge(5)
+    ok = client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
+    assert ok.headers["X-RateLimit-Limit"] == "2"
+    assert ok.headers["X-RateLimit-Remaining"] == "1"
+    client.post("/interactions", data={"medA": "warfarin", "medB": "ibuprofen"})
+    api = client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
+    assert api.status_code == 429
+    assert api.get_json() == {"error": "Too many requests; please wait a moment and try again."}
+    assert 0 < int(api.headers["Retry-After"]) <= 60
+    page = client.post("/interactions", data={"medA": "warfarin", "medB": "ibuprofen"})
+    assert page.status_code == 429
+    assert "Too many requests" in page.get_data(as_text=True)
+    assert "Informational only" in page.get_data(as_text=True)
+    assert int(page.headers["Retry-After"]) > 0
+    # Reading pages, static files and health checks are not limited.
+    for path in ("/", "/history", "/static/css/site.css", "/healthz"):
+        assert client.get(path).status_code == 200
+
+
+def test_forged_forwarded_for_does_not_escape_without_trusted_proxies(limited_app) -> None:  # type: ignore[no-untyped-def]
+    client = limited_app("3 per minute", proxies=0).test_client()
+    _away_from_minute_edge(5)
+    codes = [
+        client.get("/api/history", headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code
+        for n in range(6)
+    ]
+    assert codes == [200, 200, 200, 429, 429, 429]
+
+
+def test_one_trusted_proxy_separates_clients(limited_app) -> None:  # type: ignore[no-untyped-def]
+    client = limited_app("3 per minute", proxies=1).test_client()
+    _away_from_minute_edge(5)
+    spread = [
+        client.get("/api/history", headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code
+        for n in range(6)
+    ]
+    assert spread == [200] * 6
+    same = [
+        client.get("/api/history", headers={"X-Forwarded-For": "10.9.9.9"}).status_code
+        for _ in range(4)
+    ]
+    assert same == [200, 200, 200, 429]
+
+
+def test_no_raw_ip_is_stored(limited_app, dynamodb, table_name: str) -> None:  # type: ignore[no-untyped-def]
+    client = limited_app("3 per minute", proxies=1).test_client()
+    client.get("/api/history", headers={"X-Forwarded-For": "203.0.113.77"})
+    items = dynamodb.scan(TableName=table_name)["Items"]
+    assert items and all("203.0.113.77" not in str(item) for item in items)
+    assert all("127.0.0.1" not in str(item) for item in items)
+
+
+def test_outage_falls_back_to_memory_and_recovers(table_name: str) -> None:
+    engine = LocalEngine().start()
+    try:
+        app = make_app(engine, table_name, rate_limit="5 per minute", dynamodb_timeout_seconds=0.5)
+        with app.app_context():
+            table.create()
+        client = app.test_client()
+        _away_from_minute_edge(20)
+        assert client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"}).status_code == 200
+        engine.stop()
+        answers = [
+            client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
+            for _ in range(6)
+        ]
+        codes = [answer.status_code for answer in answers]
+        assert 500 not in codes
+        assert codes[:5] == [200] * 5 and codes[5] == 429  # memory counts from zero: 5 allowed
+        assert answers[0].get_json()["reason"] == "increased bleeding risk"
+        assert answers[0].get_json()["historySaved"] is False
+        page = client.post("/interactions", data={"medA": "warfarin", "medB": "naproxen"})
+        assert page.status_code in (303, 429)
+        assert client.get("/").status_code == 200
+        assert "History is unavailable" in client.get("/history").get_data(as_text=True)
+
+        engine.start()
+        with app.app_context():
+            table.create()
+        deadline = time.monotonic() + 40
+        while limiter._storage_dead and time.monotonic() < deadline:  # noqa: SLF001
+            client.get("/api/history")
+            time.sleep(0.5)
+        assert not limiter._storage_dead  # noqa: SLF001
+        assert client.get("/api/history").status_code == 200
+    finally:
+        engine.stop()

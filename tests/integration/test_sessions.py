@@ -1,0 +1,84 @@
+"""Seed access pattern 4: session items, exact counts, rotation, lookup by id."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mediphant.store.sessions import SessionStore
+
+
+def _session_items(dynamodb, table_name: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    return dynamodb.scan(
+        TableName=table_name,
+        FilterExpression="EntityType = :t",
+        ExpressionAttributeValues={":t": {"S": "SESSION"}},
+    )["Items"]
+
+
+def test_first_check_creates_one_item_in_the_seeds_shape(client: FlaskClient, dynamodb, table_name: str) -> None:  # type: ignore[no-untyped-def]
+    client.get("/")
+    assert _session_items(dynamodb, table_name) == []
+    for _ in range(3):
+        client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
+    (item,) = _session_items(dynamodb, table_name)
+    user = item["PK"]["S"].removeprefix("USER#")
+    session = item["SK"]["S"].removeprefix("SESSION#")
+    assert item["GSI1PK"]["S"] == f"SESSION#{session}"
+    assert item["GSI1SK"]["S"] == f"USER#{user}"
+    data = item["Data"]["M"]
+    assert data["queryCount"]["N"] == "3"
+    assert data["createdAt"]["S"] <= data["lastActivity"]["S"]
+    assert int(item["TTL"]["N"]) > 0
+    assert len(session) >= 22 and len(user) >= 22  # 128 random bits, url-safe
+
+
+def test_counts_are_exact_under_parallel_checks(app: Flask) -> None:
+    store = SessionStore()
+    with app.app_context(), ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(lambda _: store.record_check("user-1", "sess-1"), range(80)))
+        info = store.find("sess-1")
+    assert info is not None and info.query_count == 80 and info.user_id == "user-1"
+
+
+def test_lookup_by_session_id_through_gsi1(app: Flask) -> None:
+    store = SessionStore()
+    with app.app_context():
+        store.record_check("user-a", "sess-a", 2)
+        store.record_check("user-b", "sess-b")
+        found = store.find("sess-a")
+        missing = store.find("sess-zzz")
+    assert found is not None and (found.user_id, found.query_count) == ("user-a", 2)
+    assert missing is None
+
+
+def test_session_page_and_rotation(client: FlaskClient, dynamodb, table_name: str) -> None:  # type: ignore[no-untyped-def]
+    client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
+    page = client.get("/session").get_data(as_text=True)
+    assert "<dt>Checks</dt><dd>1</dd>" in page
+    old_history = client.get("/api/history").get_json()["history"]
+    assert len(old_history) == 1
+    assert client.post("/session/new").status_code == 303
+    assert client.get("/api/history").get_json() == {"history": []}
+    assert "No checks yet in this session" in client.get("/session").get_data(as_text=True)
+    client.post("/api/interactions", json={"medA": "lisinopril", "medB": "spironolactone"})
+    items = _session_items(dynamodb, table_name)
+    assert len(items) == 2
+    assert len({item["PK"]["S"] for item in items}) == 1  # same visitor, two sessions
+    # The old session's history is still in the table under its own id.
+    queries = dynamodb.scan(
+        TableName=table_name,
+        FilterExpression="EntityType = :t",
+        ExpressionAttributeValues={":t": {"S": "QUERY"}},
+    )["Items"]
+    assert len({q["GSI1PK"]["S"] for q in queries}) == 2
+
+
+def test_a_forged_session_cookie_is_ignored(app: Flask) -> None:
+    client = app.test_client()
+    client.set_cookie("session", "eyJzaWQiOiJhdHRhY2tlci1jaG9zZW4ifQ.forged.signature")
+    client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
+    with client.session_transaction() as session:
+        assert session["sid"] != "attacker-chosen"

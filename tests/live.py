@@ -1,0 +1,63 @@
+"""A real gunicorn serving the app on loopback, for concurrency, browser and fuzz tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from mediphant.store.local import free_port, is_answering
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def serve(
+    engine_url: str,
+    table_name: str,
+    workers: int = 2,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[str]:
+    """Start gunicorn with `workers` workers; yield its base URL; stop it afterwards."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "MEDIPHANT_ENV": "development",
+        "SECRET_KEY": "live-test-secret-key-0123456789",
+        "MEDIPHANT_DYNAMODB_HOST": engine_url,
+        "MEDIPHANT_TABLE_NAME": table_name,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        **(env or {}),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not is_answering(url + "/healthz"):
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode()[-2000:] if process.stderr else "")
+            if time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.1)
+        # Every worker imports the app before serving; give them a moment to all be up.
+        for _ in range(workers * 2):
+            urllib.request.urlopen(url + "/healthz", timeout=5).read()
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

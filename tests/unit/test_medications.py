@@ -1,0 +1,454 @@
+"""Unit tests for name normalisation, formulary validation, resolution and autocomplete.
+
+Most tests run against a small inline knowledge base written to tmp_path, so they do not
+depend on the shipped data; the data-driven tests at the end load the real package data
+and skip if it is not there yet.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mediphant.domain.medications import (
+    Formulary,
+    compact,
+    default_formulary,
+    normalise,
+)
+
+CLASSES: dict[str, Any] = {
+    "classes": [
+        {
+            "id": "anticoagulant",
+            "name": "Anticoagulants",
+            "singular": "an anticoagulant",
+            "description": "Medicines that slow blood clotting.",
+        },
+        {
+            "id": "nsaid",
+            "name": "NSAIDs",
+            "singular": "an NSAID",
+            "description": "Non-steroidal anti-inflammatory drugs such as ibuprofen.",
+        },
+        {
+            "id": "corticosteroid",
+            "name": "Corticosteroids",
+            "singular": "a corticosteroid",
+            "description": "Steroid anti-inflammatory medicines.",
+        },
+    ]
+}
+
+MEDICATIONS: dict[str, Any] = {
+    "medications": [
+        {
+            "id": "warfarin",
+            "name": "warfarin",
+            "brands": ["Coumadin", "Jantoven"],
+            "synonyms": ["warfarin sodium"],
+            "classes": ["anticoagulant"],
+        },
+        {
+            "id": "ibuprofen",
+            "name": "ibuprofen",
+            "brands": ["Advil", "Motrin", "Nurofen"],
+            "synonyms": [],
+            "classes": ["nsaid"],
+        },
+        {
+            "id": "naproxen",
+            "name": "naproxen",
+            "brands": ["Aleve", "Naprosyn"],
+            "synonyms": [],
+            "classes": ["nsaid"],
+        },
+        {
+            "id": "acetaminophen",
+            "name": "acetaminophen",
+            "brands": ["Tylenol", "Panadol"],
+            "synonyms": ["paracetamol", "APAP"],
+            "classes": [],
+        },
+        {
+            "id": "simvastatin",
+            "name": "simvastatin",
+            "brands": ["Zocor"],
+            "synonyms": [],
+            "classes": [],
+        },
+        {
+            "id": "iodinated-contrast",
+            "name": "iodinated contrast",
+            "brands": ["Omnipaque"],
+            "synonyms": ["contrast dye", "contrast media"],
+            "classes": [],
+        },
+        {
+            "id": "st-johns-wort",
+            "name": "St. John's Wort",
+            "brands": [],
+            "synonyms": ["hypericum"],
+            "classes": [],
+        },
+        {
+            "id": "co-codamol",
+            "name": "co-codamol",
+            "brands": ["Solpadol"],
+            "synonyms": [],
+            "classes": [],
+        },
+        {
+            "id": "prednisone",
+            "name": "prednisone",
+            "brands": ["Deltasone"],
+            "synonyms": [],
+            "classes": ["corticosteroid"],
+        },
+        {
+            "id": "prednisolone",
+            "name": "prednisolone",
+            "brands": ["Orapred"],
+            "synonyms": [],
+            "classes": ["corticosteroid"],
+        },
+    ]
+}
+
+
+def write_kb(tmp_path: Path, medications: Any, classes: Any) -> tuple[Path, Path]:
+    """Write the two documents as JSON files, as they would be shipped."""
+    med_path = tmp_path / "medications.json"
+    cls_path = tmp_path / "classes.json"
+    med_path.write_text(json.dumps(medications), encoding="utf-8")
+    cls_path.write_text(json.dumps(classes), encoding="utf-8")
+    return med_path, cls_path
+
+
+@pytest.fixture()
+def formulary(tmp_path: Path) -> Formulary:
+    """The inline knowledge base, loaded through the file path like the real one."""
+    return Formulary.from_files(*write_kb(tmp_path, MEDICATIONS, CLASSES))
+
+
+def load_broken(tmp_path: Path, mutate: Any) -> None:
+    """Load a copy of the inline data after ``mutate(meds, classes)`` breaks it."""
+    meds, classes = copy.deepcopy(MEDICATIONS), copy.deepcopy(CLASSES)
+    mutate(meds, classes)
+    Formulary.from_files(*write_kb(tmp_path, meds, classes))
+
+
+# --------------------------------------------------------------------- normalisation
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("St. John's Wort", "st johns wort"),
+        ("st johns wort", "st johns wort"),
+        ("  ST.  JOHN\u2019S   WORT ", "st johns wort"),
+        ("Co-codamol", "co codamol"),
+        ("co codamol", "co codamol"),
+        ("Advil ", "advil"),
+        ("\uff21\uff44\uff56\uff49\uff4c", "advil"),  # full-width letters (NFKC)
+        ("STRASSE", "strasse"),
+        ("Straße", "strasse"),  # casefold, not lower
+        ("vitamin B12", "vitamin b12"),
+        ("!!!", ""),
+    ],
+)
+def test_normalise(raw: str, expected: str) -> None:
+    assert normalise(raw) == expected
+
+
+def test_compact_removes_spaces() -> None:
+    assert compact("St. John's Wort") == compact("StJohnsWort") == "stjohnswort"
+    assert compact("Co-codamol") == compact("co codamol") == compact("cocodamol")
+
+
+# --------------------------------------------------------------------- exact resolution
+
+
+@pytest.mark.parametrize(
+    ("typed", "med_id", "matched", "kind"),
+    [
+        ("warfarin", "warfarin", "warfarin", "name"),
+        ("Coumadin", "warfarin", "Coumadin", "brand"),
+        ("COUMADIN", "warfarin", "Coumadin", "brand"),
+        ("warfarin sodium", "warfarin", "warfarin sodium", "synonym"),
+        ("Advil ", "ibuprofen", "Advil", "brand"),
+        ("Tylenol", "acetaminophen", "Tylenol", "brand"),
+        ("paracetamol", "acetaminophen", "paracetamol", "synonym"),
+        ("contrast dye", "iodinated-contrast", "contrast dye", "synonym"),
+        ("Contrast-Dye", "iodinated-contrast", "contrast dye", "synonym"),
+        ("st johns wort", "st-johns-wort", "St. John's Wort", "name"),
+        ("StJohnsWort", "st-johns-wort", "St. John's Wort", "name"),
+        ("Co-codamol", "co-codamol", "co-codamol", "name"),
+        ("co codamol", "co-codamol", "co-codamol", "name"),
+        ("Tylenol (acetaminophen)", "acetaminophen", "Tylenol", "brand"),
+    ],
+)
+def test_resolve_exact(
+    formulary: Formulary, typed: str, med_id: str, matched: str, kind: str
+) -> None:
+    res = formulary.resolve(typed)
+    assert res.medication is not None and res.medication.id == med_id
+    assert res.matched_name == matched
+    assert res.matched_kind == kind
+    assert res.is_brand is (kind == "brand")
+    assert res.corrected is False
+    assert res.suggestions == ()
+    assert res.query == typed.strip()
+
+
+def test_brand_with_wrong_generic_is_not_exact(formulary: Formulary) -> None:
+    res = formulary.resolve("Tylenol (ibuprofen)")
+    assert res.corrected or res.medication is None
+
+
+# --------------------------------------------------------------------- fuzzy resolution
+
+
+@pytest.mark.parametrize(
+    ("typed", "med_id", "matched"),
+    [
+        ("warfrin", "warfarin", "warfarin"),
+        ("ibuprofin", "ibuprofen", "ibuprofen"),
+        ("simvastatn", "simvastatin", "simvastatin"),
+        ("tylenl", "acetaminophen", "Tylenol"),
+        ("paracetamole", "acetaminophen", "paracetamol"),
+        ("Coumadine", "warfarin", "Coumadin"),
+    ],
+)
+def test_resolve_typo_is_corrected(
+    formulary: Formulary, typed: str, med_id: str, matched: str
+) -> None:
+    res = formulary.resolve(typed)
+    assert res.medication is not None and res.medication.id == med_id
+    assert res.corrected is True
+    assert res.matched_name == matched
+
+
+@pytest.mark.parametrize("typed", ["xyz", "asdfgh", "qqqqqqqq", "a", "zz", "aspirin"])
+def test_nonsense_is_not_force_matched(formulary: Formulary, typed: str) -> None:
+    res = formulary.resolve(typed)
+    assert res.medication is None
+    assert res.corrected is False
+    assert len(res.suggestions) <= 3
+
+
+def test_blank_is_unresolved(formulary: Formulary) -> None:
+    res = formulary.resolve("   ")
+    assert res.medication is None and res.suggestions == () and res.query == ""
+
+
+def test_ambiguous_typo_gives_suggestions_that_resolve(formulary: Formulary) -> None:
+    # Equally close to prednisone and prednisolone: must not pick one.
+    res = formulary.resolve("prednislone")
+    assert res.medication is None
+    assert 1 <= len(res.suggestions) <= 3
+    assert {"prednisone", "prednisolone"} <= set(res.suggestions)
+
+
+@pytest.mark.parametrize("typed", ["ibu", "warf 5mg", "tylen0l extra", "naprox", "asdfgh"])
+def test_suggestions_resolve_when_typed_back(formulary: Formulary, typed: str) -> None:
+    res = formulary.resolve(typed)
+    assert len(res.suggestions) <= 3
+    ids = []
+    for suggestion in res.suggestions:
+        back = formulary.resolve(suggestion)
+        assert back.medication is not None, suggestion
+        assert back.corrected is False, suggestion
+        ids.append(back.medication.id)
+    assert len(ids) == len(set(ids)), "suggestions must be distinct medications"
+
+
+def test_brand_suggestion_shows_generic(formulary: Formulary) -> None:
+    assert "Aleve (naproxen)" in formulary.suggest("alev")
+
+
+# --------------------------------------------------------------------- autocomplete
+
+
+def test_complete_generic_before_brand_before_substring(formulary: Formulary) -> None:
+    assert formulary.complete("napr") == ["naproxen", "Naprosyn"]
+    assert formulary.complete("na")[:2] == ["naproxen", "Naprosyn"]
+    # prefix "pred": generics, then brands; then substring matches
+    assert formulary.complete("pred") == ["prednisolone", "prednisone", "Orapred"]
+    # "co": co-codamol (generic), Coumadin (brand), then "contrast ..." synonyms,
+    # then substring matches such as "iodinated contrast"
+    out = formulary.complete("co")
+    assert out[:2] == ["co-codamol", "Coumadin"]
+    assert out.index("iodinated contrast") > out.index("contrast dye")
+
+
+def test_complete_normalises_prefix(formulary: Formulary) -> None:
+    assert formulary.complete("CO COD") == ["co-codamol"]
+    assert formulary.complete("cocod") == ["co-codamol"]
+    assert formulary.complete("st. john") == ["St. John's Wort"]
+    assert formulary.complete("") == []
+    assert formulary.complete("  ") == []
+
+
+def test_complete_limit(formulary: Formulary) -> None:
+    assert len(formulary.complete("o", limit=3)) == 3
+    assert formulary.complete("o", limit=0) == []
+
+
+def test_members(formulary: Formulary) -> None:
+    assert [m.id for m in formulary.members("nsaid")] == ["ibuprofen", "naproxen"]
+    assert formulary.members("no-such-class") == ()
+
+
+# --------------------------------------------------------------------- validation
+
+
+def _unknown_class(meds: Any, classes: Any) -> None:
+    meds["medications"][0]["classes"] = ["anticoagulant", "blood_thinner"]
+
+
+def _duplicate_med_id(meds: Any, classes: Any) -> None:
+    meds["medications"][1]["id"] = "warfarin"
+
+
+def _duplicate_class_id(meds: Any, classes: Any) -> None:
+    classes["classes"][1]["id"] = "anticoagulant"
+
+
+def _name_claimed_twice(meds: Any, classes: Any) -> None:
+    meds["medications"][1]["synonyms"] = ["Warfarin-Sodium"]
+
+
+def _empty_name(meds: Any, classes: Any) -> None:
+    meds["medications"][2]["name"] = "  "
+
+
+def _empty_brand(meds: Any, classes: Any) -> None:
+    meds["medications"][2]["brands"] = ["Aleve", ""]
+
+
+def _punctuation_only_name(meds: Any, classes: Any) -> None:
+    meds["medications"][2]["brands"] = ["---"]
+
+
+def _empty_singular(meds: Any, classes: Any) -> None:
+    classes["classes"][0]["singular"] = ""
+
+
+def _bad_med_id(meds: Any, classes: Any) -> None:
+    meds["medications"][0]["id"] = "Warfarin Sodium"
+
+
+def _missing_list(meds: Any, classes: Any) -> None:
+    del meds["medications"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (_unknown_class, "unknown class id 'blood_thinner'"),
+        (_duplicate_med_id, "duplicate medication id 'warfarin'"),
+        (_duplicate_class_id, "duplicate class id 'anticoagulant'"),
+        (_name_claimed_twice, "normalise to the same key 'warfarinsodium'"),
+        (_empty_name, "medication 'naproxen': field 'name' must be a non-empty string"),
+        (_empty_brand, "medication 'naproxen': 'brands' contains an empty"),
+        (_punctuation_only_name, "no letters or digits"),
+        (_empty_singular, "class 'anticoagulant': field 'singular'"),
+        (_bad_med_id, "id must be lowercase words"),
+        (_missing_list, "expected an object with a 'medications' list"),
+    ],
+)
+def test_validation_rejects_bad_data(tmp_path: Path, mutate: Any, message: str) -> None:
+    with pytest.raises(ValueError, match="invalid") as info:
+        load_broken(tmp_path, mutate)
+    assert message in str(info.value)
+
+
+def test_validation_rejects_invalid_json(tmp_path: Path) -> None:
+    med_path, cls_path = write_kb(tmp_path, MEDICATIONS, CLASSES)
+    med_path.write_text('{"medications": [', encoding="utf-8")
+    with pytest.raises(ValueError, match="invalid JSON"):
+        Formulary.from_files(med_path, cls_path)
+
+
+def test_validation_reports_all_problems_at_once(tmp_path: Path) -> None:
+    def mutate(meds: Any, classes: Any) -> None:
+        _unknown_class(meds, classes)
+        _empty_name(meds, classes)
+
+    with pytest.raises(ValueError) as info:
+        load_broken(tmp_path, mutate)
+    # field-shape errors are reported first; fix them and the cross-check error remains
+    assert "'naproxen'" in str(info.value)
+
+
+# --------------------------------------------------------------------- real package data
+
+
+@pytest.fixture(scope="module")
+def real() -> Formulary:
+    """The shipped formulary; skipped while the data files are still being written."""
+    try:
+        return default_formulary()
+    except FileNotFoundError as exc:
+        pytest.skip(f"package data not present yet: {exc}")
+
+
+@pytest.mark.parametrize(
+    ("typed", "med_id"),
+    [
+        ("Coumadin", "warfarin"),
+        ("Advil", "ibuprofen"),
+        ("Tylenol", "acetaminophen"),
+        ("paracetamol", "acetaminophen"),
+        ("contrast dye", "iodinated-contrast"),
+        ("lisinopril", "lisinopril"),
+        ("spironolactone", "spironolactone"),
+        ("metformin", "metformin"),
+    ],
+)
+def test_real_exact_names(real: Formulary, typed: str, med_id: str) -> None:
+    res = real.resolve(typed)
+    assert res.medication is not None and res.medication.id == med_id
+    assert res.corrected is False
+
+
+@pytest.mark.parametrize(
+    ("typed", "med_id"),
+    [
+        ("warfrin", "warfarin"),
+        ("ibuprofin", "ibuprofen"),
+        ("simvastatn", "simvastatin"),
+        ("tylenl", "acetaminophen"),
+    ],
+)
+def test_real_typos(real: Formulary, typed: str, med_id: str) -> None:
+    res = real.resolve(typed)
+    assert res.medication is not None and res.medication.id == med_id
+    assert res.corrected is True
+
+
+@pytest.mark.parametrize("typed", ["xyz", "asdfgh", "qwertyuiop", "zzzz"])
+def test_real_nonsense(real: Formulary, typed: str) -> None:
+    res = real.resolve(typed)
+    assert res.medication is None
+    assert len(res.suggestions) <= 3
+    for suggestion in res.suggestions:
+        back = real.resolve(suggestion)
+        assert back.medication is not None and not back.corrected, suggestion
+
+
+def test_real_every_class_has_members(real: Formulary) -> None:
+    empty = sorted(c for c in real.classes if not real.members(c))
+    assert not empty, f"classes without members: {empty}"
+
+
+def test_real_every_name_resolves_to_itself(real: Formulary) -> None:
+    for med in real.medications.values():
+        for name in (med.name, *med.brands, *med.synonyms):
+            res = real.resolve(name)
+            assert res.medication is med and not res.corrected, name
