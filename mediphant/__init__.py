@@ -65,14 +65,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from mediphant.web import admin, api, errors, faq, health, identity, pages
+    from mediphant.web import admin, api, autocomplete, errors, faq, health, identity, medlist, pages
 
     csrf.init_app(app)
     limiter.init_app(app)
     identity.init_app(app)
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(medlist.bp)
     app.register_blueprint(faq.bp)
+    app.register_blueprint(autocomplete.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)

@@ -88,6 +88,7 @@ _FILLER_WORDS = (
     "either neither unless although though since however usually often etc via per instead "
     "rather"
 )
+_IRREGULAR_FORMS = {"forgot": "forget", "forgotten": "forget"}
 _EXTRA_STOPWORDS = frozenset(_FILLER_WORDS.split())
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS
 
@@ -97,6 +98,8 @@ _ALTERNATIVES_WEIGHT = 1
 _ANSWER_WEIGHT = 1
 _BM25_K1 = 1.2
 _BM25_B = 0.75
+_EXPANSION_WEIGHT = 1.0
+_PHRASE_WEIGHT = 0.5
 
 # Typo correction: words shorter than this are never corrected, and a word is only
 # replaced by a corpus word whose normalised optimal-string-alignment similarity
@@ -300,7 +303,7 @@ class _Analyzer:
         stem = self._cache.get(word)
         if stem is None:
             with self._lock:
-                stem = self._stemmer.stemWord(word)
+                stem = self._stemmer.stemWord(_IRREGULAR_FORMS.get(word, word))
             if len(self._cache) < _CACHE_LIMIT:
                 self._cache[word] = stem
         return stem
@@ -311,9 +314,25 @@ class _Analyzer:
 
 @dataclass(frozen=True, slots=True)
 class _Concept:
-    """One word or synonym phrase of the query, with the stems that stand for it."""
+    """One word or synonym phrase of the query, with the term ids that stand for it."""
 
-    stems: tuple[str, ...]  # in-vocabulary stems: the word's own and its expansions
+    own: tuple[int, ...]  # the stems of the query's own words, when the corpus has them
+    expansion: tuple[int, ...]  # the synonym map's terms for it, minus ``own``
+
+
+def _inflects(word: str, key_word: str, key_stem: str) -> bool:
+    """Whether ``word``, which has the stem of ``key_word``, may stand for that key word.
+
+    A key in its base form (it is its own stem: "pill", "drink") matches every word with
+    that stem ("pills", "drinking"). A key in a derived form does not match its base:
+    "forgetful" is stemmed to "forget", but "forget" and "forgetting" are not
+    "forgetful", and "nursing" (breastfeeding) is not "nurse". Such a key matches only
+    its own inflections ("forgetful", "capsules", "doubled", "remedies").
+    """
+    if word == key_word or key_word == key_stem:
+        return True
+    base = key_word[:-1] if key_word[-1] in "ey" else key_word
+    return word.startswith(base)
 
 
 class FaqIndex:
@@ -323,10 +342,13 @@ class FaqIndex:
         "entries",
         "_by_id",
         "_analyzer",
-        "_bm25",
+        "_term_scores",
         "_vocab",
         "_presence",
         "_idf",
+        "_phrase_presence",
+        "_phrase_weight",
+        "_phrase_starts",
         "_unknown_weight",
         "_synonyms",
         "_max_key_len",
@@ -353,6 +375,8 @@ class FaqIndex:
         analyzer = self._analyzer = _Analyzer()
 
         docs: list[list[str]] = []
+        phrasings: list[list[str]] = []  # each entry's question and alternatives, in order
+        phrase_starts: list[int] = []
         surface: Counter[str] = Counter()
         for e in entries:
             fields = [
@@ -367,14 +391,23 @@ class FaqIndex:
                 surface.update(words)
                 tokens.extend([analyzer.stem(w) for w in words] * weight)
             docs.append(tokens)
+            phrase_starts.append(len(phrasings))
+            phrasings.extend(analyzer.terms(text) for text in (e.question, *e.alternatives))
 
         bm25 = bm25s.BM25(k1=_BM25_K1, b=_BM25_B)
         bm25.index(docs, show_progress=False)
-        self._bm25 = bm25
         self._vocab = {t: i for t, i in bm25.vocab_dict.items() if t}
 
-        n_docs = len(docs)
-        presence = np.zeros((max(bm25.vocab_dict.values()) + 1, n_docs), dtype=bool)
+        # BM25 contribution of every vocabulary term to every entry (a small dense
+        # matrix), so that a query concept can take the best of its terms' scores.
+        n_docs, n_terms = len(docs), max(bm25.vocab_dict.values()) + 1
+        term_scores = np.zeros((n_terms, n_docs))
+        data, doc_ids, indptr = (bm25.scores[k] for k in ("data", "indices", "indptr"))
+        for t in range(len(indptr) - 1):
+            term_scores[t, doc_ids[indptr[t] : indptr[t + 1]]] = data[indptr[t] : indptr[t + 1]]
+        self._term_scores = term_scores
+
+        presence = np.zeros((n_terms, n_docs), dtype=bool)
         for d, tokens in enumerate(docs):
             presence[[self._vocab[t] for t in set(tokens)], d] = True
         df = presence.sum(axis=1)
@@ -384,7 +417,17 @@ class FaqIndex:
         self._presence = presence
         self._unknown_weight = math.log1p((n_docs + 0.5) / 0.5)
 
-        compiled: dict[tuple[str, ...], tuple[str, ...]] = {}
+        phrase_presence = np.zeros((n_terms, len(phrasings)), dtype=bool)
+        for j, terms in enumerate(phrasings):
+            phrase_presence[[self._vocab[t] for t in set(terms)], j] = True
+        self._phrase_presence = phrase_presence
+        self._phrase_weight = self._idf @ phrase_presence
+        self._phrase_starts = np.asarray(phrase_starts)
+
+        # Keys are looked up by the stems of their words; each stem sequence keeps the
+        # key words it came from, since a key in a derived form must only match that
+        # form (see _inflects).
+        compiled: dict[tuple[str, ...], list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for key, terms in synonyms.items():
             key_words = analyzer.words(key)
             if not key_words:
@@ -397,7 +440,9 @@ class FaqIndex:
                 surface.update(w for w in analyzer.words(term) if w not in STOPWORDS)
             surface.update(w for w in key_words if w not in STOPWORDS)
             stems = tuple(analyzer.stem(w) for w in key_words)
-            compiled[stems] = tuple(dict.fromkeys(compiled.get(stems, ()) + tuple(expansion)))
+            compiled.setdefault(stems, []).append(
+                (tuple(key_words), tuple(dict.fromkeys(expansion)))
+            )
         self._synonyms = compiled
         self._max_key_len = max((len(k) for k in compiled), default=1)
 
@@ -414,39 +459,49 @@ class FaqIndex:
         return self._by_id.get(entry_id)
 
     def search(self, query: str, k: int = 3) -> SearchResult:
-        """Best entries for ``query``; raises ValueError for an empty query.
-
-        Ranking: BM25 over the expanded query, multiplied by the entry's *coverage*,
-        the IDF-weighted share of the query's concepts (words or synonym phrases) that
-        occur in the entry; a word found nowhere in the corpus counts as a missed concept
-        weighing a little more than the rarest corpus word. The score (0..1) of an entry
-        is coverage x BM25 / best BM25, and the top 3 by score are returned.
-        """
+        """Best entries for ``query``; raises ValueError for an empty query."""
         if not isinstance(query, str) or not query.strip():
             raise ValueError("query must be a non-empty string")
         if k < 1:
             raise ValueError("k must be at least 1")
         query = query.strip()
         concepts, unknown = self._concepts(query)
-        term_ids = sorted({i for c in concepts for i in self._ids(c.stems)})
-        if not term_ids:
+        if not concepts:
             return SearchResult(query, False, LOW_CONFIDENCE_ANSWER, ())
 
-        bm25 = np.asarray(self._bm25.get_scores_from_ids(term_ids), dtype=np.float64)
+        ids_list: list[int] = []
+        weight_list: list[float] = []
+        starts_list: list[int] = []
+        for c in concepts:
+            starts_list.append(len(ids_list))
+            ids_list.extend(c.own)
+            ids_list.extend(c.expansion)
+            weight_list.extend([1.0] * len(c.own))
+            weight_list.extend([_EXPANSION_WEIGHT if c.own else 1.0] * len(c.expansion))
+        ids = np.asarray(ids_list)
+        weights = np.asarray(weight_list)
+        starts = np.asarray(starts_list)
+        idf = self._idf[ids]
+
+        bm25 = np.maximum.reduceat(self._term_scores[ids] * weights[:, None], starts).sum(axis=0)
         top = float(bm25.max())
         if top <= 0.0:
             return SearchResult(query, False, LOW_CONFIDENCE_ANSWER, ())
 
-        matched = np.zeros(len(self.entries))
-        total = unknown * self._unknown_weight
-        for concept in concepts:
-            ids = self._ids(concept.stems)
-            if not ids:
-                continue
-            idf = self._idf[ids]
-            total += float(idf.max())
-            matched += (self._presence[ids] * idf[:, None]).max(axis=0)
-        scores = (matched / total) * (bm25 / top) if total > 0 else np.zeros_like(bm25)
+        total = float(np.maximum.reduceat(idf, starts).sum()) + unknown * self._unknown_weight
+        coverage = np.maximum.reduceat(self._presence[ids] * idf[:, None], starts).sum(axis=0)
+        coverage /= total
+
+        widf = idf * weights
+        q_share = np.maximum.reduceat(self._phrase_presence[ids] * widf[:, None], starts).sum(axis=0)
+        q_share /= total
+        uniq = np.unique(ids)
+        p_share = (self._idf[uniq] @ self._phrase_presence[uniq]) / self._phrase_weight
+        phrase_sim = np.sqrt(q_share * p_share)
+        phrase = np.maximum.reduceat(phrase_sim, self._phrase_starts)
+
+        relevance = (1.0 - _PHRASE_WEIGHT) * (bm25 / top) + _PHRASE_WEIGHT * phrase
+        scores = coverage * relevance / float(relevance.max())
 
         order = np.argsort(-scores, kind="stable")[:k]
         matches = tuple(Match(self.entries[i], float(scores[i])) for i in order if scores[i] > 0.0)
@@ -484,6 +539,7 @@ class FaqIndex:
     def _concepts(self, query: str) -> tuple[list[_Concept], int]:
         """Split the query into concepts; also count words that match nothing."""
         analyzer = self._analyzer
+        vocab = self._vocab
         raw_words = analyzer.words(query[:_MAX_QUERY_CHARS])[:_MAX_QUERY_WORDS]
         words = [self._correct(w) for w in raw_words]
         stems = [analyzer.stem(w) for w in words]
@@ -492,18 +548,19 @@ class FaqIndex:
         i = 0
         while i < len(words):
             for n in range(min(self._max_key_len, len(words) - i), 0, -1):
-                expansion = self._synonyms.get(tuple(stems[i : i + n]))
+                expansion = self._expansion(words[i : i + n], stems[i : i + n])
                 if expansion is not None:
                     own = tuple(
-                        s
-                        for w, s in zip(words[i : i + n], stems[i : i + n], strict=True)
-                        if w not in STOPWORDS
+                        vocab[s]
+                        for w, s in dict.fromkeys(zip(words[i : i + n], stems[i : i + n]))
+                        if w not in STOPWORDS and s in vocab
                     )
-                    concept_stems = tuple(
-                        s for s in dict.fromkeys(own + expansion) if s in self._vocab
+                    more = tuple(
+                        t for t in dict.fromkeys(vocab[s] for s in expansion if s in vocab)
+                        if t not in own
                     )
-                    if concept_stems:
-                        concepts.append(_Concept(concept_stems))
+                    if own or more:
+                        concepts.append(_Concept(own, more))
                     else:
                         unknown += 1
                     i += n
@@ -511,12 +568,23 @@ class FaqIndex:
             else:
                 word, stem = words[i], stems[i]
                 if word not in STOPWORDS:
-                    if stem in self._vocab:
-                        concepts.append(_Concept((stem,)))
+                    if stem in vocab:
+                        concepts.append(_Concept((vocab[stem],), ()))
                     elif not word.isdigit():
                         unknown += 1
                 i += 1
         return concepts, unknown
+
+    def _expansion(self, words: Sequence[str], stems: Sequence[str]) -> tuple[str, ...] | None:
+        """The synonym map's terms for this run of query words, or None."""
+        candidates = self._synonyms.get(tuple(stems))
+        if candidates is None:
+            return None
+        found: tuple[str, ...] | None = None
+        for key_words, expansion in candidates:
+            if all(_inflects(w, kw, s) for w, kw, s in zip(words, key_words, stems, strict=True)):
+                found = (found or ()) + expansion
+        return found
 
 
 @functools.cache

@@ -42,7 +42,10 @@ CORRECTION_MIN_SCORE = 85.0
 CORRECTION_MARGIN = 5.0
 # Shorter queries are too ambiguous to auto-correct ("asa", "xyz").
 CORRECTION_MIN_LENGTH = 4
-SUGGESTION_MIN_SCORE = 60.0
+SUGGESTION_MIN_SCORE = 75.0
+# A name this short found inside a longer query ("coc" in "cocaine") is a coincidence, not a
+# suggestion; WRatio's partial matching would otherwise score it 90.
+SHORT_NAME_LENGTH = 4
 MAX_SUGGESTIONS = 3
 
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`\u00b4]")
@@ -314,7 +317,7 @@ class Formulary:
         for _, _, index in hits:
             entry = self._fuzzy_entries[index]
             med = entry.medication
-            if med.id in seen:
+            if med.id in seen or self._coincidental(entry, norm):
                 continue
             seen.add(med.id)
             out.append(med.name if entry.kind == "name" else f"{entry.text} ({med.name})")
@@ -322,12 +325,19 @@ class Formulary:
                 break
         return tuple(out)
 
+    @staticmethod
+    def _coincidental(entry: _NameEntry, norm: str) -> bool:
+        """True for a short name (an abbreviation) that merely occurs inside a longer query."""
+        return len(entry.compact) <= SHORT_NAME_LENGTH < len(norm.replace(" ", ""))
+
     # ----------------------------------------------------------------- autocomplete
 
     def complete(self, prefix: str, limit: int = 10) -> list[str]:
         """Names for an autocomplete box: prefix matches before substring matches.
 
-        Within each group generics come first, then brands, then other names, alphabetically.
+        Groups: names starting with the prefix, then names with a later word starting with
+        it ("contrast" -> "iodinated contrast"), then any other substring match. Within each
+        group generics come first, then brands, then other names, alphabetically.
         Matching ignores case, punctuation and spaces ("co cod" and "cocod" both find
         Co-codamol).
         """
@@ -336,15 +346,19 @@ class Formulary:
         if not key or limit <= 0:
             return []
         starts: list[str] = []
+        word_starts: list[str] = []
         contains: list[str] = []
+        word_prefix = " " + norm
         for entry in self._entries:  # already sorted by kind, then name
             if entry.norm.startswith(norm) or entry.compact.startswith(key):
                 starts.append(entry.text)
+            elif word_prefix in entry.norm:
+                word_starts.append(entry.text)
             elif norm in entry.norm or key in entry.compact:
                 contains.append(entry.text)
         out: list[str] = []
         seen: set[str] = set()
-        for text in starts + contains:
+        for text in starts + word_starts + contains:
             if text not in seen:
                 seen.add(text)
                 out.append(text)

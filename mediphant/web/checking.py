@@ -19,6 +19,8 @@ from mediphant.web.identity import session_id, visitor_id
 
 log = logging.getLogger(__name__)
 
+HISTORY_UNAVAILABLE = "History is unavailable right now; your check was answered but not saved."
+
 
 def _history() -> DynamoHistory:
     return current_app.extensions["mediphant.history"]

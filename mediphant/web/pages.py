@@ -13,8 +13,6 @@ from mediphant.web.identity import rotate_session
 
 bp = Blueprint("pages", __name__)
 
-HISTORY_UNAVAILABLE = "History is unavailable right now; your check was answered but not saved."
-
 
 @bp.get("/")
 @bp.get("/interactions")
@@ -50,7 +48,7 @@ def submit_check() -> Response | tuple[str, int]:
         return page, 400
     result = checking.check_pair(form.medA.data, form.medB.data)
     if not checking.record([result]):
-        flash(HISTORY_UNAVAILABLE, "warning")
+        flash(checking.HISTORY_UNAVAILABLE, "warning")
     return redirect(url_for("pages.check_page", medA=result.med_a, medB=result.med_b), 303)
 
 

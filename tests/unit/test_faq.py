@@ -426,3 +426,57 @@ def test_module_is_pure_python_domain_code():
             assert name.startswith("mediphant.domain"), name
         else:
             assert top in sys.stdlib_module_names or top in ALLOWED_THIRD_PARTY_IMPORTS, name
+
+
+# ------------------------------------------------------------ ranking invariants
+
+
+def _phrasings(entries):
+    return [(e.id, text) for e in entries for text in (e.question, *e.alternatives)]
+
+
+@pytest.mark.parametrize(("entry_id", "text"), _phrasings(load_entries()))
+def test_every_question_and_alternative_finds_its_own_entry_first(index, entry_id, text):
+    """Searching an entry's own wording verbatim must return that entry, confidently."""
+    result = index.search(text)
+    ranked = [(m.entry.id, round(m.score, 3)) for m in result.matches]
+    assert ranked[0][0] == entry_id, (text, ranked)
+    assert result.confident, (text, ranked)
+
+
+# Realistic questions about missed, forgotten and doubled doses, reminders and
+# adherence in general (written before the scorer was tuned; none is a copy of an
+# entry's wording except where noted).
+ADHERENCE_QUESTIONS = [
+    ("what if I forget a dose", "missed-dose"),  # an alternative of missed-dose
+    ("what should I do if I forget to take my medicine", "missed-dose"),  # NHS wording
+    ("what happens if i forget to take a dose", "missed-dose"),
+    ("forgot to take my pill last night", "missed-dose"),
+    ("I missed my evening dose, should I take it now", "missed-dose"),
+    ("is it too late to take my morning tablet", "missed-dose"),
+    ("forgotten dose", "missed-dose"),
+    ("I forgot my blood pressure tablet yesterday", "missed-dose"),
+    ("accidentally took two pills", "double-dose"),  # an alternative of double-dose
+    ("I took my tablets twice this morning", "double-dose"),
+    ("took an extra dose by mistake", "double-dose"),
+    ("what if i accidentally take a double dose", "double-dose"),
+    ("i took too many of my blood pressure pills", "double-dose"),
+    ("i keep forgetting my tablets, any tips", "adherence-tools"),
+    ("how can i stop forgetting to take my pills", "adherence-tools"),
+    ("app that reminds me to take my medicine", "adherence-tools"),
+    ("how to remember my evening pills", "adherence-tools"),
+    ("my mum keeps forgetting her medication", "adherence-tools"),
+    ("set a reminder on my phone for my medication", "adherence-tools"),
+    ("why should i take my medication regularly", "medication-adherence"),
+    ("is it bad to stop taking my tablets when i feel better", "medication-adherence"),
+    ("what does adherence mean", "medication-adherence"),
+    ("does missing doses make my diabetes worse", "medication-adherence"),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), ADHERENCE_QUESTIONS)
+def test_adherence_questions_rank_the_right_entry_first(index, query, expected):
+    result = index.search(query)
+    ranked = [(m.entry.id, round(m.score, 3)) for m in result.matches]
+    assert ranked[0][0] == expected, (query, ranked)
+    assert result.confident, (query, ranked)

@@ -452,3 +452,19 @@ def test_real_every_name_resolves_to_itself(real: Formulary) -> None:
         for name in (med.name, *med.brands, *med.synonyms):
             res = real.resolve(name)
             assert res.medication is med and not res.corrected, name
+
+
+def test_complete_word_start_before_other_substrings(formulary: Formulary) -> None:
+    assert formulary.complete("contrast") == [
+        "contrast dye",
+        "contrast media",
+        "iodinated contrast",
+    ]
+    assert formulary.complete("media") == ["contrast media"]
+
+
+def test_short_name_inside_longer_query_is_not_suggested(formulary: Formulary) -> None:
+    # "APAP" occurs inside the query but is only an abbreviation: no suggestion from it
+    assert all("APAP" not in s for s in formulary.resolve("zapapolol").suggestions)
+    # typed alone, an abbreviation still resolves
+    assert formulary.resolve("apap").matched_name == "APAP"

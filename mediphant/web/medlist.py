@@ -1,0 +1,47 @@
+"""The medication-list page: up to 10 medicines, every risky pair, most severe first."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from mediphant.domain.interactions import default_checker
+from mediphant.domain.validation import MAX_LIST_LENGTH, validate_list
+from mediphant.extensions import client_limit
+from mediphant.web import checking
+
+bp = Blueprint("medlist", __name__)
+
+
+def _render(names: list[str], errors: dict[str, str], status: int = 200) -> tuple[str, int]:
+    rows = (names + [""] * MAX_LIST_LENGTH)[:MAX_LIST_LENGTH]
+    result = None
+    if names and not errors:
+        result = default_checker().check_list(names)
+    page = render_template("medlist.html", rows=rows, errors=errors, result=result)
+    return page, status
+
+
+@bp.get("/list")
+def list_page() -> tuple[str, int]:
+    names = request.args.getlist("m")
+    if not names:
+        return _render([], {})
+    checked = validate_list(names)
+    return _render([checked.values.get(f"med{i}", n) for i, n in enumerate(names)], checked.errors)
+
+
+@bp.post("/list")
+@client_limit
+def submit_list() -> Response | tuple[str, int]:
+    raw = request.form.getlist("med")
+    checked = validate_list(list(raw))
+    if not checked.ok:
+        return _render([checked.values.get(f"med{i}", n) for i, n in enumerate(raw)], checked.errors, 400)
+    names = [checked.values[key] for key in sorted(checked.values, key=lambda k: int(k[3:]))]
+    result = default_checker().check_list(names)
+    # Risky pairs first so they are the newest in the history; then every other pair.
+    ordered = list(result.pairs) + [r for r in result.checked if not r.findings]
+    if not checking.record(ordered):
+        flash(checking.HISTORY_UNAVAILABLE, "warning")
+    return redirect(url_for("medlist.list_page", m=names), 303)

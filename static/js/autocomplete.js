@@ -1,0 +1,36 @@
+// Progressive enhancement: fill the shared <datalist> with names as the person types.
+// Every form works without this script.
+(function () {
+  "use strict";
+  var list = document.getElementById("medication-names");
+  if (!list || !window.fetch) { return; }
+  var timer = null;
+  var lastQuery = "";
+
+  function fill(names) {
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    names.forEach(function (name) {
+      var option = document.createElement("option");
+      option.value = name;
+      list.appendChild(option);
+    });
+  }
+
+  function lookup(query) {
+    if (query === lastQuery) { return; }
+    lastQuery = query;
+    fetch("/api/medications?q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { names: [] }; })
+      .then(function (body) { if (query === lastQuery) { fill(body.names || []); } })
+      .catch(function () { /* suggestions are optional */ });
+  }
+
+  document.querySelectorAll('input[list="medication-names"]').forEach(function (input) {
+    input.addEventListener("input", function () {
+      var query = input.value.trim();
+      clearTimeout(timer);
+      if (query.length < 2) { return; }
+      timer = setTimeout(function () { lookup(query); }, 200);
+    });
+  });
+}());
