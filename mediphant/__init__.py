@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mediphant import config, store
-from mediphant.extensions import csrf, limiter
+from mediphant.extensions import CONTENT_SECURITY_POLICY, csrf, limiter, talisman
 from mediphant.store.history import DynamoHistory
 from mediphant.store.searches import SearchLog
 from mediphant.store.sessions import SessionStore
@@ -65,16 +65,40 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from mediphant.web import admin, api, autocomplete, errors, faq, health, identity, medlist, pages
+    from mediphant.web import (
+        admin,
+        api,
+        autocomplete,
+        errors,
+        faq,
+        health,
+        identity,
+        medlist,
+        openapi,
+        pages,
+    )
 
     csrf.init_app(app)
     limiter.init_app(app)
+    talisman.init_app(
+        app,
+        # TLS ends at the proxy; HSTS is sent whenever the request arrived over HTTPS.
+        force_https=False,
+        strict_transport_security=True,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=settings.env == "production",
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+    )
     identity.init_app(app)
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(medlist.bp)
     app.register_blueprint(faq.bp)
     app.register_blueprint(autocomplete.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)

@@ -2,7 +2,9 @@
 
 The corpus (``data/faq.json``) is a short list of curated, sourced entries. Search is
 lexical: BM25 (``bm25s``) over each entry's question, alternative phrasings and
-answer, with English stop words removed and words reduced to their stems (PyStemmer).
+answer, with English stop words removed and words reduced to their stems (PyStemmer),
+blended with how closely the query matches the entry's single closest phrasing (its
+question or one alternative), so that an entry's own wording always finds it first.
 Two things make it work for the way people actually type:
 
 * a small synonym map (``data/faq_synonyms.json``) that adds clinical terms for lay
@@ -61,7 +63,7 @@ LOW_CONFIDENCE_ANSWER = (
 
 #: A result is confident when the best match's normalised score reaches this value.
 #: The score is the IDF-weighted share of the query's concepts that the entry contains
-#: (times the entry's BM25 score relative to the best one, which is 1 for the top hit).
+#: (times the entry's relevance relative to the best one, normally 1 for the top hit).
 #: A word found nowhere in the corpus counts against the match with more weight than
 #: the rarest corpus word, so a two-word query sharing one word with the corpus ("fix
 #: my car": "car") scores at most ~0.42, and a three-word one sharing two at most ~0.59.
@@ -88,9 +90,12 @@ _FILLER_WORDS = (
     "either neither unless although though since however usually often etc via per instead "
     "rather"
 )
-_IRREGULAR_FORMS = {"forgot": "forget", "forgotten": "forget"}
 _EXTRA_STOPWORDS = frozenset(_FILLER_WORDS.split())
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS
+
+# Irregular forms the stemmer leaves apart from their verb: without this, "forgot" and
+# "forgotten" (the missed-dose entry's words) never match "forget" or "forgetting".
+_IRREGULAR_FORMS = {"forgot": "forget", "forgotten": "forget"}
 
 # Index construction: how many times each field is repeated in an entry's document.
 _QUESTION_WEIGHT = 2
@@ -98,8 +103,9 @@ _ALTERNATIVES_WEIGHT = 1
 _ANSWER_WEIGHT = 1
 _BM25_K1 = 1.2
 _BM25_B = 0.75
-_EXPANSION_WEIGHT = 1.0
-_PHRASE_WEIGHT = 0.5
+
+# Relevance = (1 - w) x BM25 relative to the best entry + w x the best phrasing match.
+_PHRASE_WEIGHT = 0.6
 
 # Typo correction: words shorter than this are never corrected, and a word is only
 # replaced by a corpus word whose normalised optimal-string-alignment similarity
@@ -316,8 +322,7 @@ class _Analyzer:
 class _Concept:
     """One word or synonym phrase of the query, with the term ids that stand for it."""
 
-    own: tuple[int, ...]  # the stems of the query's own words, when the corpus has them
-    expansion: tuple[int, ...]  # the synonym map's terms for it, minus ``own``
+    terms: tuple[int, ...]  # its own in-vocabulary stems, then the synonym map's terms
 
 
 def _inflects(word: str, key_word: str, key_stem: str) -> bool:
@@ -421,7 +426,8 @@ class FaqIndex:
         for j, terms in enumerate(phrasings):
             phrase_presence[[self._vocab[t] for t in set(terms)], j] = True
         self._phrase_presence = phrase_presence
-        self._phrase_weight = self._idf @ phrase_presence
+        weight = self._idf @ phrase_presence
+        self._phrase_weight = np.where(weight > 0.0, weight, np.inf)  # no terms: no match
         self._phrase_starts = np.asarray(phrase_starts)
 
         # Keys are looked up by the stems of their words; each stem sequence keeps the
@@ -459,7 +465,25 @@ class FaqIndex:
         return self._by_id.get(entry_id)
 
     def search(self, query: str, k: int = 3) -> SearchResult:
-        """Best entries for ``query``; raises ValueError for an empty query."""
+        """Best entries for ``query``; raises ValueError for an empty query.
+
+        The query is split into *concepts* (words, or synonym phrases together with
+        their expansions). Three measures are computed for every entry:
+
+        * coverage: the IDF-weighted share of the concepts that occur in the entry; a
+          word found nowhere in the corpus counts as a missed concept weighing a little
+          more than the rarest corpus word;
+        * BM25: the sum over concepts of the best BM25 score among the concept's terms
+          (a synonym's expansions are alternatives for one word, not extra words);
+        * phrasing match: how well the query matches the entry's closest single
+          phrasing (its question or one alternative): the geometric mean of the share
+          of the query that the phrasing contains and the share of the phrasing that
+          the query contains, both IDF-weighted. A phrasing searched verbatim scores 1.
+
+        Relevance is a weighted mean of BM25 relative to the best entry's (0.4) and of
+        the phrasing match (0.6); an entry's score (0..1) is coverage x relevance / best
+        relevance, and the top ``k`` by score are returned.
+        """
         if not isinstance(query, str) or not query.strip():
             raise ValueError("query must be a non-empty string")
         if k < 1:
@@ -469,21 +493,12 @@ class FaqIndex:
         if not concepts:
             return SearchResult(query, False, LOW_CONFIDENCE_ANSWER, ())
 
-        ids_list: list[int] = []
-        weight_list: list[float] = []
-        starts_list: list[int] = []
-        for c in concepts:
-            starts_list.append(len(ids_list))
-            ids_list.extend(c.own)
-            ids_list.extend(c.expansion)
-            weight_list.extend([1.0] * len(c.own))
-            weight_list.extend([_EXPANSION_WEIGHT if c.own else 1.0] * len(c.expansion))
-        ids = np.asarray(ids_list)
-        weights = np.asarray(weight_list)
-        starts = np.asarray(starts_list)
+        # One row per (concept, term); np.maximum.reduceat takes each concept's best row.
+        ids = np.fromiter((t for c in concepts for t in c.terms), dtype=np.intp)
+        starts = np.cumsum([0] + [len(c.terms) for c in concepts[:-1]])
         idf = self._idf[ids]
 
-        bm25 = np.maximum.reduceat(self._term_scores[ids] * weights[:, None], starts).sum(axis=0)
+        bm25 = np.maximum.reduceat(self._term_scores[ids], starts).sum(axis=0)
         top = float(bm25.max())
         if top <= 0.0:
             return SearchResult(query, False, LOW_CONFIDENCE_ANSWER, ())
@@ -492,15 +507,13 @@ class FaqIndex:
         coverage = np.maximum.reduceat(self._presence[ids] * idf[:, None], starts).sum(axis=0)
         coverage /= total
 
-        widf = idf * weights
-        q_share = np.maximum.reduceat(self._phrase_presence[ids] * widf[:, None], starts).sum(axis=0)
-        q_share /= total
-        uniq = np.unique(ids)
-        p_share = (self._idf[uniq] @ self._phrase_presence[uniq]) / self._phrase_weight
-        phrase_sim = np.sqrt(q_share * p_share)
-        phrase = np.maximum.reduceat(phrase_sim, self._phrase_starts)
+        phrases = self._phrase_presence
+        query_share = np.maximum.reduceat(phrases[ids] * idf[:, None], starts).sum(axis=0) / total
+        distinct = np.unique(ids)
+        phrase_share = (self._idf[distinct] @ phrases[distinct]) / self._phrase_weight
+        best_phrase = np.maximum.reduceat(np.sqrt(query_share * phrase_share), self._phrase_starts)
 
-        relevance = (1.0 - _PHRASE_WEIGHT) * (bm25 / top) + _PHRASE_WEIGHT * phrase
+        relevance = (1.0 - _PHRASE_WEIGHT) * (bm25 / top) + _PHRASE_WEIGHT * best_phrase
         scores = coverage * relevance / float(relevance.max())
 
         order = np.argsort(-scores, kind="stable")[:k]
@@ -550,17 +563,14 @@ class FaqIndex:
             for n in range(min(self._max_key_len, len(words) - i), 0, -1):
                 expansion = self._expansion(words[i : i + n], stems[i : i + n])
                 if expansion is not None:
-                    own = tuple(
-                        vocab[s]
-                        for w, s in dict.fromkeys(zip(words[i : i + n], stems[i : i + n]))
-                        if w not in STOPWORDS and s in vocab
+                    own = (
+                        s
+                        for w, s in zip(words[i : i + n], stems[i : i + n], strict=True)
+                        if w not in STOPWORDS
                     )
-                    more = tuple(
-                        t for t in dict.fromkeys(vocab[s] for s in expansion if s in vocab)
-                        if t not in own
-                    )
-                    if own or more:
-                        concepts.append(_Concept(own, more))
+                    terms = tuple(dict.fromkeys(vocab[s] for s in (*own, *expansion) if s in vocab))
+                    if terms:
+                        concepts.append(_Concept(terms))
                     else:
                         unknown += 1
                     i += n
@@ -569,7 +579,7 @@ class FaqIndex:
                 word, stem = words[i], stems[i]
                 if word not in STOPWORDS:
                     if stem in vocab:
-                        concepts.append(_Concept((vocab[stem],), ()))
+                        concepts.append(_Concept((vocab[stem],)))
                     elif not word.isdigit():
                         unknown += 1
                 i += 1

@@ -31,15 +31,16 @@ def clean_name(raw: object, label: str) -> tuple[str, str | None]:
         return "", f"Enter {label}."
     if not isinstance(raw, str):
         return "", f"{label.capitalize()} must be text."
+    # The limit applies to what was sent, as the form's maxlength and the API schema say.
+    if len(raw) > MAX_NAME_LENGTH:
+        return raw[:MAX_NAME_LENGTH].strip(), (
+            f"{label.capitalize()} must be at most {MAX_NAME_LENGTH} characters."
+        )
     # Typographic apostrophes and non-breaking spaces are common on phones: fold them.
     text = unicodedata.normalize("NFKC", raw).replace("\u2019", "'").replace("\u2018", "'")
     text = _SPACES.sub(" ", text).strip()
     if not text:
         return "", f"Enter {label}."
-    if len(text) > MAX_NAME_LENGTH:
-        return text[:MAX_NAME_LENGTH], (
-            f"{label.capitalize()} must be at most {MAX_NAME_LENGTH} characters."
-        )
     if not _ALLOWED.fullmatch(text):
         return text, (
             f"{label.capitalize()} may contain only letters, digits, spaces and "

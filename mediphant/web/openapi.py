@@ -1,0 +1,217 @@
+"""The OpenAPI description of the JSON API, served at /api/openapi.json and fuzzed in tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+
+from mediphant.domain.validation import MAX_NAME_LENGTH, MAX_QUERY_LENGTH
+
+bp = Blueprint("openapi", __name__, url_prefix="/api")
+
+# Letters, digits, spaces and -'/().,+ with at least one non-space (spaces are trimmed).
+_NAME = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_NAME_LENGTH,
+    "pattern": r"^ *[A-Za-z0-9\-'/().,+][A-Za-z0-9 \-'/().,+]*$",
+}
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string"},
+        "details": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+_SOURCE = {
+    "type": "object",
+    "required": ["title", "url"],
+    "properties": {"title": {"type": "string"}, "url": {"type": "string"}},
+}
+_CHECK = {
+    "type": "object",
+    "required": ["pair", "isPotentiallyRisky", "reason", "advice"],
+    "properties": {
+        "pair": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+        "isPotentiallyRisky": {"type": "boolean"},
+        "reason": {"type": "string"},
+        "advice": {"type": "string"},
+        "status": {"enum": ["interaction", "duplicate", "no_known_interaction", "unknown"]},
+        "severity": {"enum": ["contraindicated", "major", "moderate", "minor", None]},
+        "mechanism": {"type": ["string", "null"]},
+        "sources": {"type": "array", "items": _SOURCE},
+        "explanation": {"type": "string"},
+        "historySaved": {"type": "boolean"},
+    },
+}
+_HISTORY_ENTRY = {
+    "type": "object",
+    "required": ["id", "medA", "medB", "isPotentiallyRisky", "reason", "timestamp"],
+    "properties": {
+        "id": {"type": "string"},
+        "medA": {"type": "string"},
+        "medB": {"type": "string"},
+        "isPotentiallyRisky": {"type": "boolean"},
+        "reason": {"type": "string"},
+        "timestamp": {"type": "string"},
+    },
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {
+        400: "invalid input",
+        413: "body too large",
+        429: "rate limited (see Retry-After)",
+        503: "history unavailable",
+    }
+    return {str(code): _json(_ERROR, text[code]) for code in codes}
+
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Mediphant API",
+        "version": "1",
+        "description": "Medication interaction checks, session history and FAQ search. "
+        "Informational only — not medical advice.",
+    },
+    "paths": {
+        "/api/interactions": {
+            "post": {
+                "summary": "Check two medicines",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["medA", "medB"],
+                                "properties": {"medA": _NAME, "medB": _NAME},
+                            }
+                        }
+                    },
+                },
+                "responses": {"200": _json(_CHECK, "the verdict"), **_errors(400, 413, 429)},
+            }
+        },
+        "/api/history": {
+            "get": {
+                "summary": "This session's recent checks, newest first (at most 10)",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["history"],
+                            "properties": {"history": {"type": "array", "items": _HISTORY_ENTRY}},
+                        },
+                        "recent checks",
+                    ),
+                    **_errors(429, 503),
+                },
+            },
+            "delete": {
+                "summary": "Clear this session's checks",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["message"],
+                            "properties": {"message": {"type": "string"}},
+                        },
+                        "cleared",
+                    ),
+                    **_errors(429, 503),
+                },
+            },
+        },
+        "/api/faq": {
+            "get": {
+                "summary": "Search the FAQ",
+                "parameters": [
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH},
+                    }
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["answer", "matches"],
+                            "properties": {
+                                "answer": {"type": "string"},
+                                "confident": {"type": "boolean"},
+                                "matches": {
+                                    "type": "array",
+                                    "maxItems": 3,
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["text", "score", "id", "question"],
+                                        "properties": {
+                                            "text": {"type": "string"},
+                                            "score": {"type": "number"},
+                                            "id": {"type": "string"},
+                                            "question": {"type": "string"},
+                                            "source": _SOURCE,
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                        "the answer and up to three matches",
+                    ),
+                    **_errors(400, 429),
+                },
+            }
+        },
+        "/api/medications": {
+            "get": {
+                "summary": "Medication names for autocomplete",
+                "parameters": [
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": True,
+                        "schema": _NAME,
+                    }
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["q", "names"],
+                            "properties": {
+                                "q": {"type": "string"},
+                                "names": {"type": "array", "items": {"type": "string"}},
+                            },
+                        },
+                        "matching names",
+                    ),
+                    **_errors(400),
+                },
+            }
+        },
+    },
+}
+
+
+@bp.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    return jsonify(SPEC)
