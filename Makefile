@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DYNAMODB_PORT ?= 8001
+AXE_VERSION := 4.11.0
+AXE := .cache/node/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint bench clean check-tools
+.PHONY: run test lint bench clean check-tools browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -20,12 +22,22 @@ check-tools:
 	@command -v java >/dev/null || { echo "java is missing: install Java 17+ (Debian: apt-get install -y openjdk-17-jre-headless)"; exit 1; }
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 and npm (Debian: apt-get install -y nodejs npm)"; exit 1; }
 
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium is missing: install it (Debian: apt-get install -y chromium)"; exit 1; fi; }
+
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix .cache/node axe-core@$(AXE_VERSION)
+
 run: $(STAMP) check-tools
 	MEDIPHANT_ENV=$${MEDIPHANT_ENV:-development} \
 	MEDIPHANT_DYNAMODB_HOST=$${MEDIPHANT_DYNAMODB_HOST:-http://127.0.0.1:$(DYNAMODB_PORT)} \
 	  $(BIN)/flask --app mediphant run-local
 
-test: $(STAMP) check-tools
+test: $(STAMP) check-tools browser $(AXE)
 	$(BIN)/pytest
 
 lint: $(STAMP)
