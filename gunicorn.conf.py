@@ -15,3 +15,23 @@ keepalive = 5
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+# Prometheus multiprocess mode: every worker writes its samples under this folder and
+# /metrics aggregates them. The folder is emptied when the master starts.
+def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook signature
+    import shutil
+    import tempfile
+
+    path = os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR",
+        os.path.join(tempfile.gettempdir(), f"mediphant-metrics-{os.getpid()}"),
+    )
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path, exist_ok=True)
+
+
+def child_exit(server, worker):  # noqa: ANN001, ANN201
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

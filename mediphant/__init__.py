@@ -10,9 +10,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from mediphant import config, store
+from mediphant import config, metrics, store
 from mediphant.extensions import CONTENT_SECURITY_POLICY, csrf, limiter, talisman
-from mediphant.store.history import DynamoHistory
+from mediphant.store.history import DynamoHistory, MemoryHistory, PhasedHistory
 from mediphant.store.searches import SearchLog
 from mediphant.store.sessions import SessionStore
 
@@ -55,8 +55,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         settings.dynamodb_timeout_seconds,
         settings.dynamodb_max_retries,
     )
-    app.extensions["mediphant.history"] = DynamoHistory(
-        ttl_days=settings.history_ttl_days, limit=settings.history_limit
+    app.extensions["mediphant.history"] = PhasedHistory(
+        settings.storage_phase,
+        DynamoHistory(ttl_days=settings.history_ttl_days, limit=settings.history_limit),
+        MemoryHistory(limit=settings.history_limit),
+        switch_at=settings.migration_switch_at,
+        observe=metrics.observe_history_read,
     )
     app.extensions["mediphant.sessions"] = SessionStore(idle_days=settings.session_idle_days)
     app.extensions["mediphant.searches"] = SearchLog(shards=settings.faq_search_shards)
@@ -74,10 +78,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         health,
         identity,
         medlist,
+        observability,
         openapi,
         pages,
     )
 
+    # First, so request ids and timings cover requests the limiter or CSRF turns away.
+    observability.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     talisman.init_app(

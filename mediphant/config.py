@@ -9,8 +9,11 @@ from typing import Any
 
 from limits import parse_many
 
+from mediphant.store.history import PHASES as STORAGE_PHASES
+
 DEFAULT_SECRET = "dev-only-change-me"
 RATE_LIMIT_STRATEGIES = ("fixed-window", "sliding-window-counter")
+
 ENVIRONMENTS = ("production", "development", "testing")
 
 
@@ -36,6 +39,8 @@ class Settings:
     rate_limit_strategy: str = "fixed-window"
     trusted_proxies: int = 0
     faq_search_shards: int = 0
+    storage_phase: str = "dynamodb"
+    migration_switch_at: str = ""
     admin_token: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -74,6 +79,13 @@ class Settings:
             )
         if self.trusted_proxies < 0:
             raise ConfigError("MEDIPHANT_TRUSTED_PROXIES must be 0 or more")
+        if self.storage_phase not in STORAGE_PHASES:
+            raise ConfigError(f"MEDIPHANT_STORAGE_PHASE must be one of {', '.join(STORAGE_PHASES)}")
+        if self.storage_phase == "gradual-reads" and not self.migration_switch_at:
+            raise ConfigError(
+                "MEDIPHANT_MIGRATION_SWITCH_AT (UTC, e.g. 2024-09-24T10:00:00.000Z) is required "
+                "with gradual-reads: sessions started after it read DynamoDB"
+            )
         if not 0 <= self.faq_search_shards <= 100:
             raise ConfigError("MEDIPHANT_FAQ_SEARCH_SHARDS must be between 0 and 100")
         if self.admin_token and len(self.admin_token) < 16:
@@ -119,5 +131,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         rate_limit_strategy=env.get("MEDIPHANT_RATE_LIMIT_STRATEGY") or "fixed-window",
         trusted_proxies=_number(env, "MEDIPHANT_TRUSTED_PROXIES", 0, int),
         faq_search_shards=_number(env, "MEDIPHANT_FAQ_SEARCH_SHARDS", 0, int),
+        storage_phase=env.get("MEDIPHANT_STORAGE_PHASE") or "dynamodb",
+        migration_switch_at=env.get("MEDIPHANT_MIGRATION_SWITCH_AT", ""),
         admin_token=env.get("MEDIPHANT_ADMIN_TOKEN", ""),
     )

@@ -36,7 +36,16 @@ def serve(
         **(env or {}),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--access-logfile",
+            "/dev/null",
+            "wsgi:app",
+        ],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.DEVNULL,

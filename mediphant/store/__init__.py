@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pynamodb.exceptions import PynamoDBException
 
 from mediphant.store.models import ENTITY_MODELS, Item
@@ -12,6 +14,24 @@ class StoreUnavailable(RuntimeError):
 
 
 STORE_ERRORS = (PynamoDBException,)
+# Told of every failed call, and whether the failure was an expected outcome such as a
+# condition that did not hold (metrics subscribes; the store itself knows no metrics).
+ERROR_HOOKS: list[Callable[[PynamoDBException, bool], None]] = []
+
+
+def settled(cause: PynamoDBException) -> None:
+    """A call failed the way the caller planned for (a ConditionalCheckFailed race)."""
+    for hook in ERROR_HOOKS:
+        hook(cause, True)
+
+
+def unavailable(message: str, cause: PynamoDBException) -> StoreUnavailable:
+    """The error a repository raises when DynamoDB fails; tells the hooks first."""
+    for hook in ERROR_HOOKS:
+        hook(cause, False)
+    error = StoreUnavailable(message)
+    error.__cause__ = cause
+    return error
 
 
 def configure(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PynamoDBException
 
-from mediphant.store import StoreUnavailable, keys
+from mediphant.store import StoreUnavailable, keys, unavailable
 from mediphant.store.models import QueryData, QueryItem
 
 
@@ -79,10 +81,13 @@ class DynamoHistory:
         try:
             self._item(session_id, check, keys.now()).save()
         except PynamoDBException as exc:
-            raise StoreUnavailable("history could not be saved") from exc
+            raise unavailable("history could not be saved", exc) from exc
 
     def add_many(self, session_id: str, checks: Sequence[Check]) -> None:
         """One BatchWriteItem per 25 checks (a medication list), not one PutItem each."""
+        if len(checks) == 1:
+            self.add(session_id, checks[0])
+            return
         moment = keys.now()
         try:
             with QueryItem.batch_write() as batch:
@@ -91,9 +96,9 @@ class DynamoHistory:
                     at = moment + timedelta(milliseconds=len(checks) - 1 - offset)
                     batch.save(self._item(session_id, check, at))
         except PynamoDBException as exc:
-            raise StoreUnavailable("history could not be saved") from exc
+            raise unavailable("history could not be saved", exc) from exc
 
-    def recent(self, session_id: str) -> list[HistoryEntry]:
+    def recent(self, session_id: str, started_at: str | None = None) -> list[HistoryEntry]:
         """Newest first, at most `limit`, one GSI1 Query; expired items are dropped on read."""
         try:
             items = list(
@@ -106,7 +111,7 @@ class DynamoHistory:
                 )
             )
         except PynamoDBException as exc:
-            raise StoreUnavailable("history could not be read") from exc
+            raise unavailable("history could not be read", exc) from exc
         return list(_entries(items, keys.now()))
 
     def clear(self, session_id: str) -> int:
@@ -123,7 +128,7 @@ class DynamoHistory:
                 for item in items:
                     batch.delete(item)
         except PynamoDBException as exc:
-            raise StoreUnavailable("history could not be cleared") from exc
+            raise unavailable("history could not be cleared", exc) from exc
         return len(items)
 
 
@@ -142,3 +147,133 @@ def _entries(items: Iterable[QueryItem], moment: datetime) -> Iterable[HistoryEn
             severity=data.severity,
             status=data.status,
         )
+
+
+class MemoryHistory:
+    """The earlier implementation's store: per process, bounded, newest first."""
+
+    def __init__(self, limit: int = 10, max_sessions: int = 10_000) -> None:
+        self.limit = limit
+        self.max_sessions = max_sessions
+        self._sessions: OrderedDict[str, deque[HistoryEntry]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _entry(self, session_id: str, check: Check, moment: datetime) -> HistoryEntry:
+        ts = keys.timestamp(moment)
+        return HistoryEntry(
+            id=keys.query_id(keys.query_pk(ts)),
+            med_a=check.med_a,
+            med_b=check.med_b,
+            is_potentially_risky=check.is_potentially_risky,
+            reason=check.reason,
+            timestamp=ts,
+            severity=check.severity,
+            status=check.status,
+        )
+
+    def add_many(self, session_id: str, checks: Sequence[Check]) -> None:
+        moment = keys.now()
+        with self._lock:
+            entries = self._sessions.pop(session_id, None) or deque(maxlen=self.limit)
+            for offset, check in reversed(list(enumerate(checks))):
+                at = moment + timedelta(milliseconds=len(checks) - 1 - offset)
+                entries.appendleft(self._entry(session_id, check, at))
+            self._sessions[session_id] = entries
+            while len(self._sessions) > self.max_sessions:
+                self._sessions.popitem(last=False)
+
+    def add(self, session_id: str, check: Check) -> None:
+        self.add_many(session_id, [check])
+
+    def recent(self, session_id: str) -> list[HistoryEntry]:
+        with self._lock:
+            return list(self._sessions.get(session_id, ()))
+
+    def clear(self, session_id: str) -> int:
+        with self._lock:
+            return len(self._sessions.pop(session_id, ()))
+
+
+PHASES = ("memory", "parallel-writes", "gradual-reads", "dynamodb")
+ReadObserver = Callable[[str, str], None]
+
+
+class PhasedHistory:
+    """The seed's migration phases behind the one history interface.
+
+    memory: memory only. parallel-writes: write both, read memory. gradual-reads: write
+    both; sessions started after `switch_at` read DynamoDB and fall back to memory on a
+    miss. dynamodb: DynamoDB only. `observe(source, outcome)` counts every read.
+    """
+
+    def __init__(
+        self,
+        phase: str,
+        dynamo: DynamoHistory,
+        memory: MemoryHistory,
+        switch_at: str,
+        observe: ReadObserver = lambda source, outcome: None,
+    ) -> None:
+        if phase not in PHASES:
+            raise ValueError(f"unknown storage phase {phase!r}; use one of {', '.join(PHASES)}")
+        self.phase = phase
+        self.dynamo = dynamo
+        self.memory = memory
+        self.switch_at = switch_at
+        self.observe = observe
+
+    @property
+    def _writes_dynamo(self) -> bool:
+        return self.phase != "memory"
+
+    @property
+    def _writes_memory(self) -> bool:
+        return self.phase != "dynamodb"
+
+    def add_many(self, session_id: str, checks: Sequence[Check]) -> None:
+        if self._writes_memory:
+            self.memory.add_many(session_id, checks)
+        if self._writes_dynamo:
+            try:
+                self.dynamo.add_many(session_id, checks)
+            except StoreUnavailable:
+                if self.phase == "dynamodb":
+                    raise
+                # Memory is still the source of truth in these phases: the check is kept.
+
+    def add(self, session_id: str, check: Check) -> None:
+        self.add_many(session_id, [check])
+
+    def _from_memory(self, session_id: str) -> list[HistoryEntry]:
+        entries = self.memory.recent(session_id)
+        self.observe("memory", "hit" if entries else "miss")
+        return entries
+
+    def recent(self, session_id: str, started_at: str | None = None) -> list[HistoryEntry]:
+        new_session = started_at is not None and started_at >= self.switch_at
+        reads_dynamo = self.phase == "dynamodb" or (self.phase == "gradual-reads" and new_session)
+        if not reads_dynamo:
+            return self._from_memory(session_id)
+        try:
+            entries = self.dynamo.recent(session_id)
+        except StoreUnavailable:
+            self.observe("dynamodb", "error")
+            if self.phase == "dynamodb":
+                raise
+            entries = []
+        else:
+            self.observe("dynamodb", "hit" if entries else "miss")
+        if entries or self.phase == "dynamodb":
+            return entries
+        self.observe("memory", "fallback")
+        return self._from_memory(session_id)
+
+    def clear(self, session_id: str) -> int:
+        cleared = self.memory.clear(session_id) if self._writes_memory else 0
+        if self._writes_dynamo:
+            try:
+                cleared = max(cleared, self.dynamo.clear(session_id))
+            except StoreUnavailable:
+                if self.phase in ("dynamodb", "gradual-reads"):
+                    raise
+        return cleared

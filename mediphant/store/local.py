@@ -91,7 +91,9 @@ class LocalEngine:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        java = _require("java", "install Java 17 or newer (Debian: apt-get install -y openjdk-17-jre-headless)")
+        java = _require(
+            "java", "install Java 17 or newer (Debian: apt-get install -y openjdk-17-jre-headless)"
+        )
         jar = ensure_jar()
         storage = ["-dbPath", str(self.db_path)] if self.db_path else ["-inMemory"]
         return [
@@ -116,7 +118,11 @@ class LocalEngine:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                err = (
+                    self.process.stderr.read().decode(errors="replace")
+                    if self.process.stderr
+                    else ""
+                )
                 raise EngineError(f"DynamoDB Local exited at start: {err.strip()[-500:]}")
             if is_answering(self.url):
                 return self

@@ -18,7 +18,7 @@ from typing import Any
 from limits.storage import SlidingWindowCounterSupport, Storage
 from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 
-from mediphant.store import keys
+from mediphant.store import keys, settled
 from mediphant.store.models import Item, RateLimitData, RateLimitItem
 
 TTL_AFTER_START = timedelta(hours=1)
@@ -86,6 +86,7 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport):
         except UpdateError as exc:
             if not _condition_failed(exc):
                 raise
+            settled(exc)
             # Without a ceiling the condition fails only on a missing window; with one,
             # one GetItem tells "over the limit" from "first hit" (off the hot path).
             if ceiling is not None and self._window_exists(key, start):
@@ -102,6 +103,7 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport):
         except PutError as exc:
             if not _condition_failed(exc):
                 raise
+            settled(exc)
         # Another worker created the window between our two calls: count on it.
         return self._add(key, start, end, amount, ceiling)
 
@@ -212,4 +214,3 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport):
 
     def clear_sliding_window(self, key: str, expiry: int) -> None:
         self.clear(key)
-

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from pynamodb.exceptions import PynamoDBException
 
-from mediphant.store import StoreUnavailable, keys
+from mediphant.store import keys, unavailable
 from mediphant.store.models import FaqSearchData, FaqSearchItem
 
 
@@ -82,7 +82,7 @@ class SearchLog:
         try:
             item.save()
         except PynamoDBException as exc:
-            raise StoreUnavailable("search could not be logged") from exc
+            raise unavailable("search could not be logged", exc) from exc
 
     def day(self, day: str) -> list[SearchRecord]:
         now = keys.now()
@@ -102,7 +102,7 @@ class SearchLog:
                         )
                     )
         except PynamoDBException as exc:
-            raise StoreUnavailable("search analytics could not be read") from exc
+            raise unavailable("search analytics could not be read", exc) from exc
         return records
 
     def summary(self, days: int = 14, today: date | None = None, top: int = 10) -> Summary:
@@ -127,7 +127,9 @@ class SearchLog:
             days=per_day,
             top_queries=queries.most_common(top),
             unanswered=unanswered.most_common(top),
-            percentiles={name: _percentile(times, share) for name, share in
-                         (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))},
+            percentiles={
+                name: _percentile(times, share)
+                for name, share in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
+            },
             total=len(times),
         )

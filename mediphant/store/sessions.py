@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 
-from mediphant.store import StoreUnavailable, keys
+from mediphant.store import keys, settled, unavailable
 from mediphant.store.models import SessionData, SessionItem
 
 
@@ -49,6 +49,7 @@ class SessionStore:
                 except UpdateError as exc:
                     if exc.cause_response_code != "ConditionalCheckFailedException":
                         raise
+                    settled(exc)
                 try:
                     SessionItem(
                         pk,
@@ -63,8 +64,9 @@ class SessionStore:
                     # A parallel first check created it: loop once more to count on it.
                     if exc.cause_response_code != "ConditionalCheckFailedException":
                         raise
+                    settled(exc)
         except PynamoDBException as exc:
-            raise StoreUnavailable("session could not be updated") from exc
+            raise unavailable("session could not be updated", exc) from exc
 
     def find(self, session_id: str) -> SessionInfo | None:
         """Look a session up by its id alone, through GSI1; expired ones count as absent."""
@@ -77,7 +79,7 @@ class SessionStore:
                 )
             )
         except PynamoDBException as exc:
-            raise StoreUnavailable("session could not be read") from exc
+            raise unavailable("session could not be read", exc) from exc
         now = keys.now()
         for item in items:
             if item.TTL is not None and item.TTL <= now:

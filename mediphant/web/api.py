@@ -32,9 +32,7 @@ def _json_object() -> dict[str, Any] | None:
 def check() -> ResponseReturnValue:
     body = _json_object()
     if body is None:
-        return validation_error(
-            {"body": f"{BODY_SHAPE} with Content-Type: application/json"}
-        )
+        return validation_error({"body": f"{BODY_SHAPE} with Content-Type: application/json"})
     checked = validate_pair(body.get("medA"), body.get("medB"))
     if not checked.ok:
         return validation_error(checked.errors)

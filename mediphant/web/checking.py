@@ -13,16 +13,16 @@ from flask import current_app
 
 from mediphant.domain.interactions import CheckResult, default_checker
 from mediphant.store import StoreUnavailable
-from mediphant.store.history import Check, DynamoHistory, HistoryEntry
+from mediphant.store.history import Check, HistoryEntry, PhasedHistory
 from mediphant.store.sessions import SessionInfo, SessionStore
-from mediphant.web.identity import session_id, visitor_id
+from mediphant.web.identity import session_id, session_started, visitor_id
 
 log = logging.getLogger(__name__)
 
 HISTORY_UNAVAILABLE = "History is unavailable right now; your check was answered but not saved."
 
 
-def _history() -> DynamoHistory:
+def _history() -> PhasedHistory:
     return current_app.extensions["mediphant.history"]
 
 
@@ -57,10 +57,7 @@ def record(results: Sequence[CheckResult]) -> bool:
     assert sid is not None and vid is not None
     checks = [_as_check(result) for result in results]
     try:
-        if len(checks) == 1:
-            _history().add(sid, checks[0])
-        else:
-            _history().add_many(sid, checks)
+        _history().add_many(sid, checks)
         _sessions().record_check(vid, sid, len(checks))
     except StoreUnavailable as exc:
         log.warning("history write failed: %s", exc.__cause__ or exc)
@@ -74,7 +71,7 @@ def recent() -> tuple[list[HistoryEntry], bool]:
     if sid is None:
         return [], True
     try:
-        return _history().recent(sid), True
+        return _history().recent(sid, session_started()), True
     except StoreUnavailable as exc:
         log.warning("history read failed: %s", exc.__cause__ or exc)
         return [], False

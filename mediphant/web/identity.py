@@ -15,7 +15,10 @@ from datetime import timedelta
 from flask import Flask, Response, current_app, g, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from mediphant.store import keys
+
 SESSION_KEY = "sid"
+STARTED_KEY = "sid_at"
 VISITOR_COOKIE = "mediphant_visitor"
 VISITOR_LIFETIME = timedelta(days=365)
 
@@ -45,7 +48,14 @@ def rotate_session() -> str:
     """Start a new session id; the old one's history stays with the old id."""
     session.permanent = True
     session[SESSION_KEY] = _new_id()
+    session[STARTED_KEY] = keys.timestamp(keys.now())
     return session[SESSION_KEY]
+
+
+def session_started() -> str | None:
+    """When this session id was minted (decides its side in the gradual-reads phase)."""
+    started = session.get(STARTED_KEY)
+    return started if isinstance(started, str) else None
 
 
 def _serializer() -> URLSafeSerializer:

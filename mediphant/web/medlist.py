@@ -37,7 +37,8 @@ def submit_list() -> Response | tuple[str, int]:
     raw = request.form.getlist("med")
     checked = validate_list(list(raw))
     if not checked.ok:
-        return _render([checked.values.get(f"med{i}", n) for i, n in enumerate(raw)], checked.errors, 400)
+        typed = [checked.values.get(f"med{i}", n) for i, n in enumerate(raw)]
+        return _render(typed, checked.errors, 400)
     names = [checked.values[key] for key in sorted(checked.values, key=lambda k: int(k[3:]))]
     result = default_checker().check_list(names)
     # Risky pairs first so they are the newest in the history; then every other pair.

@@ -63,7 +63,9 @@ def test_faq_search(page: Page, live_url: str) -> None:
     page.get_by_label("Search the questions").fill("can i have a glass of wine with my pills")
     page.keyboard.press("Enter")
     expect(page.locator("#answer")).to_contain_text("alcohol")
-    expect(page.locator("#answer .sources a").first).to_have_attribute("href", re.compile("^https://"))
+    expect(page.locator("#answer .sources a").first).to_have_attribute(
+        "href", re.compile("^https://")
+    )
 
 
 def test_rate_limit_page(page: Page, strict_url: str) -> None:
@@ -103,7 +105,9 @@ def test_validation_error_is_tied_to_its_field(page: Page, live_url: str) -> Non
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_layout_and_screenshots(browser: Browser, live_url: str, screenshots: Path, width: int) -> None:
+def test_layout_and_screenshots(
+    browser: Browser, live_url: str, screenshots: Path, width: int
+) -> None:
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     page.goto(live_url + "/")
@@ -113,12 +117,14 @@ def test_layout_and_screenshots(browser: Browser, live_url: str, screenshots: Pa
             page.goto(live_url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways at {width}px"
-        name = (path.strip("/").replace("?", "-").replace("=", "-").replace("+", "-") or "home")
+        name = path.strip("/").replace("?", "-").replace("=", "-").replace("+", "-") or "home"
         page.screenshot(path=str(screenshots / f"{name}-{width}.png"), full_page=True)
     context.close()
 
 
-def test_no_serious_accessibility_violations(browser: Browser, live_url: str, axe_source: str) -> None:
+def test_no_serious_accessibility_violations(
+    browser: Browser, live_url: str, axe_source: str
+) -> None:
     # The scanner is injected through the DevTools protocol, which the page's CSP does not cover.
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()

@@ -43,7 +43,10 @@ def test_validation_errors_have_details(client: FlaskClient) -> None:
 def test_malformed_or_non_json_bodies_are_400(client: FlaskClient) -> None:
     cases = [
         {"data": "{not json", "content_type": "application/json"},
-        {"data": "medA=warfarin&medB=ibuprofen", "content_type": "application/x-www-form-urlencoded"},
+        {
+            "data": "medA=warfarin&medB=ibuprofen",
+            "content_type": "application/x-www-form-urlencoded",
+        },
         {"json": ["warfarin", "ibuprofen"]},
         {"json": "warfarin"},
     ]

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from mediphant.store.local import LocalEngine
@@ -26,7 +25,9 @@ def live_url(engine: LocalEngine) -> Iterator[str]:
         from mediphant.store import table
 
         table.create()
-    with serve(engine.url, name, workers=2, env={"MEDIPHANT_RATE_LIMIT": "100000 per minute"}) as url:
+    with serve(
+        engine.url, name, workers=2, env={"MEDIPHANT_RATE_LIMIT": "100000 per minute"}
+    ) as url:
         yield url
 
 

@@ -47,7 +47,9 @@ def test_off_topic_gets_no_confident_answer(client: FlaskClient) -> None:
 
 
 def test_page_shows_answer_sources_and_popular_questions(client: FlaskClient) -> None:
-    html = client.get("/faq", query_string={"q": "can I drink beer on my meds"}).get_data(as_text=True)
+    html = client.get("/faq", query_string={"q": "can I drink beer on my meds"}).get_data(
+        as_text=True
+    )
     assert "Answer" in html and "Source:" in html
     assert "Informational only — not medical advice." in html
     assert "Popular questions" in html
@@ -55,7 +57,9 @@ def test_page_shows_answer_sources_and_popular_questions(client: FlaskClient) ->
     assert bare.status_code == 200 and "Popular questions" in bare.get_data(as_text=True)
 
 
-def test_each_search_writes_one_item_in_the_seeds_shape(client: FlaskClient, dynamodb, table_name: str) -> None:  # type: ignore[no-untyped-def]
+def test_each_search_writes_one_item_in_the_seeds_shape(
+    client: FlaskClient, dynamodb, table_name: str
+) -> None:  # type: ignore[no-untyped-def]
     _search(client, "Medication adherence")
     items = dynamodb.scan(
         TableName=table_name,
@@ -97,7 +101,9 @@ def test_admin_page_is_disabled_without_a_token(client: FlaskClient) -> None:
     assert client.get("/admin/analytics").status_code == 404
 
 
-def test_admin_page_refuses_without_credentials_and_shows_figures_with_them(engine, table_name: str) -> None:  # type: ignore[no-untyped-def]
+def test_admin_page_refuses_without_credentials_and_shows_figures_with_them(
+    engine, table_name: str
+) -> None:  # type: ignore[no-untyped-def]
     app = make_app(engine, table_name, admin_token=TOKEN)
     with app.app_context():
         table.create()

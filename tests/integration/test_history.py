@@ -136,7 +136,9 @@ def _deserializer():  # type: ignore[no-untyped-def]
 
 
 def test_item_written_by_the_seed_shows_in_history(app: Flask, dynamodb, table_name: str) -> None:  # type: ignore[no-untyped-def]
-    timestamp = _seed_add_query(dynamodb, table_name, "seed-session", "lisinopril", "spironolactone")
+    timestamp = _seed_add_query(
+        dynamodb, table_name, "seed-session", "lisinopril", "spironolactone"
+    )
     with app.app_context():
         (entry,) = _history().recent("seed-session")
     assert entry.id == timestamp
@@ -147,7 +149,9 @@ def test_item_written_by_the_seed_shows_in_history(app: Flask, dynamodb, table_n
     assert entry.severity is None
 
 
-def test_item_written_by_mediphant_is_read_by_the_seeds_logic(app: Flask, dynamodb, table_name: str) -> None:  # type: ignore[no-untyped-def]
+def test_item_written_by_mediphant_is_read_by_the_seeds_logic(
+    app: Flask, dynamodb, table_name: str
+) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
         _history().add("our-session", RISKY)
         (ours,) = _history().recent("our-session")
@@ -161,13 +165,20 @@ def test_item_written_by_mediphant_is_read_by_the_seeds_logic(app: Flask, dynamo
     assert row["sessionId"] == "our-session"
 
 
-def test_seed_and_mediphant_items_interleave_in_time_order(app: Flask, dynamodb, table_name: str) -> None:  # type: ignore[no-untyped-def]
+def test_seed_and_mediphant_items_interleave_in_time_order(
+    app: Flask, dynamodb, table_name: str
+) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
         _history().add("mixed", RISKY)
         time.sleep(0.005)
         _seed_add_query(dynamodb, table_name, "mixed", "lisinopril", "spironolactone")
         time.sleep(0.005)
-        _history().add("mixed", Check("metformin", "contrast dye", True, "lactic acidosis risk around imaging contrast"))
+        _history().add(
+            "mixed",
+            Check(
+                "metformin", "contrast dye", True, "lactic acidosis risk around imaging contrast"
+            ),
+        )
         recent = _history().recent("mixed")
     assert [entry.med_a for entry in recent] == ["metformin", "lisinopril", "warfarin"]
 

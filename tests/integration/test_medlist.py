@@ -25,7 +25,9 @@ def test_list_shows_risky_pairs_most_severe_first_and_unknowns(client: FlaskClie
     assert "Informational only — not medical advice" in text
 
 
-def test_every_checked_pair_is_recorded_in_one_batch(client: FlaskClient, dynamodb, table_name: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_checked_pair_is_recorded_in_one_batch(
+    client: FlaskClient, dynamodb, table_name: str
+) -> None:  # type: ignore[no-untyped-def]
     client.post("/list", data={"med": ["warfarin", "ibuprofen", "lisinopril", "spironolactone"]})
     count = dynamodb.scan(
         TableName=table_name,

@@ -48,14 +48,20 @@ def limited_app(engine: LocalEngine, table_name: str):  # type: ignore[no-untype
     yield build
 
 
-def test_exactly_the_limit_succeeds_across_four_workers(engine: LocalEngine, app: Flask, table_name: str) -> None:
-    with serve(engine.url, table_name, workers=4, env={"MEDIPHANT_RATE_LIMIT": "100 per minute"}) as url:
+def test_exactly_the_limit_succeeds_across_four_workers(
+    engine: LocalEngine, app: Flask, table_name: str
+) -> None:
+    with serve(
+        engine.url, table_name, workers=4, env={"MEDIPHANT_RATE_LIMIT": "100 per minute"}
+    ) as url:
         _away_from_minute_edge()
         statuses = _fire([url + "/api/history"] * 300)
     assert statuses == Counter({200: 100, 429: 200})
 
 
-def test_the_limit_is_shared_by_two_app_processes(engine: LocalEngine, app: Flask, table_name: str) -> None:
+def test_the_limit_is_shared_by_two_app_processes(
+    engine: LocalEngine, app: Flask, table_name: str
+) -> None:
     env = {"MEDIPHANT_RATE_LIMIT": "100 per minute"}
     with serve(engine.url, table_name, 2, env) as one, serve(engine.url, table_name, 2, env) as two:
         _away_from_minute_edge()
@@ -126,7 +132,12 @@ def test_outage_falls_back_to_memory_and_recovers(table_name: str) -> None:
             table.create()
         client = app.test_client()
         _away_from_minute_edge(20)
-        assert client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"}).status_code == 200
+        assert (
+            client.post(
+                "/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"}
+            ).status_code
+            == 200
+        )
         engine.stop()
         answers = [
             client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})

@@ -113,4 +113,3 @@ def test_moving_window_is_refused(storage: DynamoDBStorage) -> None:
 
     with pytest.raises(NotImplementedError):
         MovingWindowRateLimiter(storage)
-

@@ -18,7 +18,9 @@ def _session_items(dynamodb, table_name: str) -> list[dict]:  # type: ignore[no-
     )["Items"]
 
 
-def test_first_check_creates_one_item_in_the_seeds_shape(client: FlaskClient, dynamodb, table_name: str) -> None:  # type: ignore[no-untyped-def]
+def test_first_check_creates_one_item_in_the_seeds_shape(
+    client: FlaskClient, dynamodb, table_name: str
+) -> None:  # type: ignore[no-untyped-def]
     client.get("/")
     assert _session_items(dynamodb, table_name) == []
     for _ in range(3):

@@ -1,0 +1,129 @@
+"""Prometheus metrics: HTTP and DynamoDB latency, errors, throttles, migration reads, 429s.
+
+Under gunicorn, PROMETHEUS_MULTIPROC_DIR (set by gunicorn.conf.py) makes every worker
+write its samples to files that /metrics aggregates, so the figures cover all workers.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from pynamodb.exceptions import PynamoDBException
+from pynamodb.signals import post_dynamodb_send, pre_dynamodb_send
+
+from mediphant import store
+
+# Buckets around the seed's "single-digit millisecond" promise, up to the 2 s timeout.
+LATENCY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+THROTTLE_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+}
+
+HTTP_LATENCY = Histogram(
+    "mediphant_http_request_duration_seconds",
+    "Time to answer a request, by endpoint, method and status.",
+    ["endpoint", "method", "status"],
+    buckets=LATENCY_BUCKETS,
+)
+DYNAMODB_LATENCY = Histogram(
+    "mediphant_dynamodb_operation_duration_seconds",
+    "Time of one DynamoDB call as PynamoDB sent it, by operation.",
+    ["operation"],
+    buckets=LATENCY_BUCKETS,
+)
+DYNAMODB_ERRORS = Counter(
+    "mediphant_dynamodb_errors_total",
+    "DynamoDB calls that failed, by operation and error code.",
+    ["operation", "code"],
+)
+DYNAMODB_THROTTLES = Counter(
+    "mediphant_dynamodb_throttles_total",
+    "DynamoDB calls refused for capacity, by operation.",
+    ["operation"],
+)
+HISTORY_READS = Counter(
+    "mediphant_history_reads_total",
+    "History reads by the side that served them (migration phases) and outcome.",
+    ["source", "outcome"],
+)
+HISTORY_FALLBACKS = Counter(
+    "mediphant_history_read_fallbacks_total",
+    "History reads that missed DynamoDB and were served from memory (gradual-reads).",
+)
+RATE_LIMITED = Counter(
+    "mediphant_rate_limit_rejections_total",
+    "Requests refused with 429, by endpoint.",
+    ["endpoint"],
+)
+
+_inflight = threading.local()
+
+
+def observe_history_read(source: str, outcome: str) -> None:
+    """Migration read counters: which side served a read, hit or miss, and fallbacks."""
+    HISTORY_READS.labels(source, outcome).inc()
+    if outcome == "fallback":
+        HISTORY_FALLBACKS.inc()
+
+
+def _before_send(sender: Any, operation_name: str, **_: Any) -> None:
+    pending = getattr(_inflight, "call", None)
+    if pending is not None:  # the previous call on this thread never completed
+        DYNAMODB_ERRORS.labels(pending[0], "unobserved").inc()
+    _inflight.call = (operation_name, time.perf_counter())
+
+
+def _after_send(sender: Any, operation_name: str, **_: Any) -> None:
+    pending = getattr(_inflight, "call", None)
+    if pending is not None:
+        DYNAMODB_LATENCY.labels(operation_name).observe(time.perf_counter() - pending[1])
+    _inflight.call = None
+
+
+def record_store_error(exc: PynamoDBException, expected: bool) -> None:
+    """Count a failed DynamoDB call by its error code; planned-for failures only end the timing."""
+    pending = getattr(_inflight, "call", None)
+    _inflight.call = None
+    operation = pending[0] if pending else type(exc).__name__
+    if pending:
+        DYNAMODB_LATENCY.labels(operation).observe(time.perf_counter() - pending[1])
+    if expected:
+        return
+    code = exc.cause_response_code or "ConnectionError"
+    DYNAMODB_ERRORS.labels(operation, code).inc()
+    if code in THROTTLE_CODES:
+        DYNAMODB_THROTTLES.labels(operation).inc()
+
+
+def install() -> None:
+    """Connect to PynamoDB's send signals and the store's error hook (once per process)."""
+    if getattr(install, "done", False):
+        return
+    pre_dynamodb_send.connect(_before_send, weak=False)
+    post_dynamodb_send.connect(_after_send, weak=False)
+    store.ERROR_HOOKS.append(record_store_error)
+    install.done = True  # type: ignore[attr-defined]
+
+
+def exposition() -> tuple[bytes, str]:
+    """The text format, aggregated over all gunicorn workers when running multiprocess."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    from prometheus_client import REGISTRY
+
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
