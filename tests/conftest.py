@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from mediphant import create_app
+from mediphant.extensions import limiter
 from mediphant.store import table
 from mediphant.store.local import LocalEngine
 
@@ -39,7 +40,11 @@ def make_app(engine: LocalEngine, table_name: str, **overrides: object) -> Flask
         "WTF_CSRF_ENABLED": False,
         **overrides,
     }
-    return create_app(settings)
+    app = create_app(settings)
+    # The one Limiter serves every test app of this process: start each with its storage
+    # marked alive, as a freshly started worker would be.
+    limiter._storage_dead = False  # noqa: SLF001
+    return app
 
 
 @pytest.fixture

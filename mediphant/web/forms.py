@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
-from mediphant.domain.validation import MAX_NAME_LENGTH, validate_pair
+from mediphant.domain.validation import validate_pair
 
 
 class CheckForm(FlaskForm):
@@ -18,11 +19,12 @@ class CheckForm(FlaskForm):
         """CSRF first (Flask-WTF), then the same name rules as the JSON API."""
         csrf_ok = super().validate(extra_validators)
         checked = validate_pair(self.medA.data, self.medB.data)
+        for name in ("medA", "medB"):
+            # A field sent twice is refused rather than silently taking the first value.
+            if len(request.form.getlist(name)) > 1:
+                checked.errors[name] = "Enter one name per field."
         self.medA.data = checked.values["medA"]
         self.medB.data = checked.values["medB"]
         for name, message in checked.errors.items():
             self[name].errors = [*self[name].errors, message]
-        return csrf_ok and checked.ok
-
-
-NAME_FIELD_ATTRS = {"maxlength": MAX_NAME_LENGTH, "autocomplete": "off", "spellcheck": "false"}
+        return csrf_ok and not checked.errors
