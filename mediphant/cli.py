@@ -13,6 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from mediphant import cost
 from mediphant.store import STORE_ERRORS, table
 from mediphant.store.local import EngineError, LocalEngine
 
@@ -107,6 +108,63 @@ def run_local(bind: str, var_dir: str) -> None:
         engine.stop()
 
 
+@click.command("cost-estimate")
+@click.option("--checks-per-day", type=click.FloatRange(min=0), default=1000, show_default=True)
+@click.option("--searches-per-day", type=click.FloatRange(min=0), default=1000, show_default=True)
+@click.option(
+    "--history-views-per-day",
+    type=click.FloatRange(min=0),
+    help="History reads per day  [default: one per check]",
+)
+@click.option(
+    "--retention-days",
+    type=click.FloatRange(min=1),
+    help="Days QUERY items are kept  [default: MEDIPHANT_HISTORY_TTL_DAYS, 30]",
+)
+@click.option(
+    "--item-size",
+    type=click.IntRange(min=1),
+    help="Average item size in bytes for every entity, instead of the table's own",
+)
+def cost_estimate(
+    checks_per_day: float,
+    searches_per_day: float,
+    history_views_per_day: float | None,
+    retention_days: float | None,
+    item_size: int | None,
+) -> None:
+    """Monthly on-demand cost of the table: request units, storage and dollars (docs/cost.md)."""
+    settings = current_app.config["SETTINGS"]
+    if item_size:
+        sizes, source = cost.ItemSizes.uniform(item_size), f"{item_size} bytes (--item-size)"
+    else:
+        try:
+            info = table.status()
+            average = cost.average_item_size(info.size_bytes, info.item_count)
+            seen = f"table {info.name} reports {info.item_count} items, {info.size_bytes} bytes"
+        except STORE_ERRORS as exc:
+            average, seen = None, f"table unavailable ({exc.__class__.__name__})"
+        if average:
+            sizes = cost.ItemSizes.uniform(average)
+            source = f"{average:.0f} bytes average: {seen} (DescribeTable, refreshed ~6-hourly)"
+        else:
+            sizes = cost.NOMINAL_SIZES
+            source = (
+                f"nominal QUERY {sizes.query:.0f}, SESSION {sizes.session:.0f}, RATE_LIMIT "
+                f"{sizes.rate_limit:.0f}, FAQ_SEARCH {sizes.faq_search:.0f} bytes ({seen})"
+            )
+    workload = cost.Workload(
+        checks_per_day=checks_per_day,
+        searches_per_day=searches_per_day,
+        history_views_per_day=history_views_per_day,
+        retention_days=retention_days or settings.history_ttl_days,
+        session_idle_days=settings.session_idle_days,
+    )
+    click.echo(cost.format_estimate(cost.estimate(workload, sizes)), nl=False)
+    click.echo(f"item sizes: {source}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(db)
     app.cli.add_command(run_local)
+    app.cli.add_command(cost_estimate)

@@ -20,7 +20,6 @@ framework, no storage, no network.
 from __future__ import annotations
 
 import functools
-import json
 import math
 import os
 import re
@@ -28,8 +27,6 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +36,8 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from mediphant.domain.datafiles import Source, is_https_url, read_json
 
 __all__ = [
     "CONFIDENCE_THRESHOLD",
@@ -73,9 +72,8 @@ CONFIDENCE_THRESHOLD = 0.6
 #: Entries whose source may be a page of this app rather than an external https URL.
 APP_PAGE_SOURCE_IDS = frozenset({"about-the-checker"})
 
-_DATA_PACKAGE = "mediphant.domain"
-_FAQ_FILE = "data/faq.json"
-_SYNONYMS_FILE = "data/faq_synonyms.json"
+_FAQ_FILE = "faq.json"
+_SYNONYMS_FILE = "faq_synonyms.json"
 
 # Same token pattern as bm25s.tokenize: words of two or more characters.
 _TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
@@ -123,12 +121,6 @@ _CACHE_LIMIT = 20_000
 
 
 @dataclass(frozen=True, slots=True)
-class Source:
-    title: str
-    url: str
-
-
-@dataclass(frozen=True, slots=True)
 class FaqEntry:
     id: str
     question: str
@@ -168,11 +160,6 @@ class SearchResult:
 
 
 # ---------------------------------------------------------------------- validation
-
-
-def _is_https_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme == "https" and bool(parts.netloc) and " " not in url
 
 
 def _is_app_path(url: str) -> bool:
@@ -227,9 +214,9 @@ def _check_entry(entry: FaqEntry) -> None:
         raise ValueError(f"{where}: source needs a title and a url")
     url = entry.source.url
     if entry.id in APP_PAGE_SOURCE_IDS:
-        if not (_is_https_url(url) or _is_app_path(url)):
+        if not (is_https_url(url) or _is_app_path(url)):
             raise ValueError(f"{where}: source url must be https or a path of this app")
-    elif not _is_https_url(url):
+    elif not is_https_url(url):
         raise ValueError(f"{where}: source url must be an https URL, got {url!r}")
 
 
@@ -240,19 +227,6 @@ def _check_unique(entries: Iterable[FaqEntry]) -> None:
         raise ValueError(f"duplicate FAQ entry id(s): {', '.join(duplicates)}")
 
 
-def _read_json(path: str | os.PathLike[str] | None, default_name: str) -> Any:
-    if path is None:
-        text = resources.files(_DATA_PACKAGE).joinpath(default_name).read_text(encoding="utf-8")
-        origin = f"{_DATA_PACKAGE}/{default_name}"
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-        origin = str(path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{origin} is not valid JSON: {exc}") from exc
-
-
 def load_entries(path: str | os.PathLike[str] | None = None) -> tuple[FaqEntry, ...]:
     """Load and validate the FAQ corpus (the package's ``data/faq.json`` by default).
 
@@ -260,7 +234,7 @@ def load_entries(path: str | os.PathLike[str] | None = None) -> tuple[FaqEntry, 
     fields, duplicate ids, a missing source, or a source URL that is not https (only
     ``about-the-checker`` may point at a page of this app, such as ``/about``).
     """
-    data = _read_json(path, _FAQ_FILE)
+    data = read_json(path, _FAQ_FILE)
     if not isinstance(data, Mapping) or not isinstance(data.get("entries"), list):
         raise ValueError('FAQ file must be an object with an "entries" list')
     entries = tuple(_entry_from_json(raw, i) for i, raw in enumerate(data["entries"]))
@@ -276,7 +250,7 @@ def _normalise_key(key: str) -> str:
 
 def load_synonyms(path: str | os.PathLike[str] | None = None) -> dict[str, tuple[str, ...]]:
     """Load the synonym map: lay word or phrase -> terms added to the query."""
-    data = _read_json(path, _SYNONYMS_FILE)
+    data = read_json(path, _SYNONYMS_FILE)
     if not isinstance(data, Mapping) or not isinstance(data.get("synonyms"), Mapping):
         raise ValueError('synonym file must be an object with a "synonyms" object')
     result: dict[str, tuple[str, ...]] = {}

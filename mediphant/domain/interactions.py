@@ -14,15 +14,14 @@ from functools import cache
 from itertools import combinations
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
+from mediphant.domain.datafiles import Source, is_https_url, read_json
 from mediphant.domain.medications import (
     Formulary,
     Medication,
     Resolution,
     default_formulary,
-    read_json_file,
-    read_package_json,
+    require_str,
 )
 
 __all__ = [
@@ -81,18 +80,6 @@ _SEVERITY_RANK: dict[Severity, int] = {
     Severity.MODERATE: 2,
     Severity.MINOR: 1,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """A public reference backing a rule, shown so users can check our claim."""
-
-    title: str
-    url: str
-
-    def to_api(self) -> dict[str, str]:
-        """JSON shape used by the API."""
-        return {"title": self.title, "url": self.url}
 
 
 DUPLICATE_SOURCE = Source(
@@ -259,21 +246,6 @@ def _check_side(side: Any, where: str, formulary: Formulary, errors: list[str]) 
     return side
 
 
-def _check_url(url: str) -> bool:
-    """An https URL with a host: we only cite sources users can open safely."""
-    parts = urlsplit(url)
-    return parts.scheme == "https" and bool(parts.netloc) and " " not in url
-
-
-def _text(raw: Mapping[str, Any], field: str, where: str, errors: list[str]) -> str:
-    """Required non-empty string field."""
-    value = raw.get(field)
-    if not isinstance(value, str) or not value.strip():
-        errors.append(f"{where}: field {field!r} must be a non-empty string, got {value!r}")
-        return ""
-    return value.strip()
-
-
 def _parse_sources(raw: Any, where: str, errors: list[str]) -> tuple[Source, ...]:
     """At least one source, each with a title and an https URL."""
     if not isinstance(raw, list) or not raw:
@@ -285,9 +257,9 @@ def _parse_sources(raw: Any, where: str, errors: list[str]) -> tuple[Source, ...
         if not isinstance(item, Mapping):
             errors.append(f"{here}: expected an object with title and url, got {item!r}")
             continue
-        title = _text(item, "title", here, errors)
-        url = _text(item, "url", here, errors)
-        if url and not _check_url(url):
+        title = require_str(item, "title", here, errors)
+        url = require_str(item, "url", here, errors)
+        if url and not is_https_url(url):
             errors.append(f"{here}: url must be an https URL, got {url!r}")
         out.append(Source(title, url))
     return tuple(out)
@@ -305,7 +277,7 @@ def parse_rules(data: Any, formulary: Formulary) -> tuple[Rule, ...]:
         if not isinstance(raw, Mapping):
             errors.append(f"{where}: expected an object, got {raw!r}")
             continue
-        rule_id = _text(raw, "id", where, errors)
+        rule_id = require_str(raw, "id", where, errors)
         if rule_id:
             where = f"rule {rule_id!r}"
             if rule_id in seen:
@@ -326,9 +298,9 @@ def parse_rules(data: Any, formulary: Formulary) -> tuple[Rule, ...]:
                 a=a,
                 b=b,
                 severity=severity,
-                reason=_text(raw, "reason", where, errors),
-                mechanism=_text(raw, "mechanism", where, errors),
-                advice=_text(raw, "advice", where, errors),
+                reason=require_str(raw, "reason", where, errors),
+                mechanism=require_str(raw, "mechanism", where, errors),
+                advice=require_str(raw, "advice", where, errors),
                 sources=_parse_sources(raw.get("sources"), where, errors),
             )
         )
@@ -386,7 +358,7 @@ class Checker:
     @classmethod
     def from_files(cls, rules_path: Path | str, formulary: Formulary) -> Checker:
         """Build from a rules file on disk (tests, tooling)."""
-        return cls.from_data(read_json_file(rules_path), formulary)
+        return cls.from_data(read_json(rules_path, "rules.json"), formulary)
 
     # ----------------------------------------------------------------- pair
 
@@ -602,4 +574,4 @@ class Checker:
 @cache
 def default_checker() -> Checker:
     """The shipped knowledge base, loaded and validated once per process."""
-    return Checker.from_data(read_package_json("rules.json"), default_formulary())
+    return Checker.from_data(read_json(None, "rules.json"), default_formulary())

@@ -7,17 +7,17 @@ benchmarked on its own. The knowledge base is package data (``data/*.json``), de
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
+
+from mediphant.domain.datafiles import read_json
 
 __all__ = [
     "Formulary",
@@ -28,8 +28,6 @@ __all__ = [
     "compact",
     "default_formulary",
     "normalise",
-    "read_json_file",
-    "read_package_json",
 ]
 
 MatchKind = Literal["name", "brand", "synonym"]
@@ -205,7 +203,9 @@ class Formulary:
     @classmethod
     def from_files(cls, medications_path: Path | str, classes_path: Path | str) -> Formulary:
         """Build from JSON files on disk (tests, tooling)."""
-        return cls.from_data(read_json_file(medications_path), read_json_file(classes_path))
+        return cls.from_data(
+            read_json(medications_path, "medications.json"), read_json(classes_path, "classes.json")
+        )
 
     # ----------------------------------------------------------------- accessors
 
@@ -370,7 +370,7 @@ class Formulary:
 # --------------------------------------------------------------------- parsing / validation
 
 
-def _require_str(obj: Mapping[str, Any], field: str, where: str, errors: list[str]) -> str:
+def require_str(obj: Mapping[str, Any], field: str, where: str, errors: list[str]) -> str:
     """Read a required non-empty string field, recording a clear error if it is not one."""
     value = obj.get(field)
     if not isinstance(value, str) or not value.strip():
@@ -419,7 +419,7 @@ def parse_classes(data: Any) -> list[MedClass]:
         if not isinstance(raw, Mapping):
             errors.append(f"{where}: expected an object, got {raw!r}")
             continue
-        class_id = _require_str(raw, "id", where, errors)
+        class_id = require_str(raw, "id", where, errors)
         if class_id:
             where = f"class {class_id!r}"
             if not _CLASS_ID.match(class_id):
@@ -430,9 +430,9 @@ def parse_classes(data: Any) -> list[MedClass]:
         out.append(
             MedClass(
                 id=class_id,
-                name=_require_str(raw, "name", where, errors),
-                singular=_require_str(raw, "singular", where, errors),
-                description=_require_str(raw, "description", where, errors),
+                name=require_str(raw, "name", where, errors),
+                singular=require_str(raw, "singular", where, errors),
+                description=require_str(raw, "description", where, errors),
             )
         )
     _raise_if(errors, "class")
@@ -449,7 +449,7 @@ def parse_medications(data: Any) -> list[Medication]:
         if not isinstance(raw, Mapping):
             errors.append(f"{where}: expected an object, got {raw!r}")
             continue
-        med_id = _require_str(raw, "id", where, errors)
+        med_id = require_str(raw, "id", where, errors)
         if med_id:
             where = f"medication {med_id!r}"
             if not _MED_ID.match(med_id):
@@ -460,7 +460,7 @@ def parse_medications(data: Any) -> list[Medication]:
         out.append(
             Medication(
                 id=med_id,
-                name=_require_str(raw, "name", where, errors),
+                name=require_str(raw, "name", where, errors),
                 brands=_require_str_list(raw, "brands", where, errors),
                 synonyms=_require_str_list(raw, "synonyms", where, errors),
                 classes=_require_str_list(raw, "classes", where, errors),
@@ -470,28 +470,7 @@ def parse_medications(data: Any) -> list[Medication]:
     return out
 
 
-def read_json_file(path: Path | str) -> Any:
-    """Parse a JSON file, naming the file if it is malformed."""
-    text = Path(path).read_text(encoding="utf-8")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: invalid JSON: {exc}") from exc
-
-
-def read_package_json(filename: str) -> Any:
-    """Read one knowledge-base file shipped inside the package (works from a wheel too)."""
-    resource = resources.files("mediphant.domain").joinpath("data", filename)
-    text = resource.read_text(encoding="utf-8")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"data/{filename}: invalid JSON: {exc}") from exc
-
-
 @cache
 def default_formulary() -> Formulary:
     """The shipped formulary, loaded and validated once per process."""
-    return Formulary.from_data(
-        read_package_json("medications.json"), read_package_json("classes.json")
-    )
+    return Formulary.from_data(read_json(None, "medications.json"), read_json(None, "classes.json"))

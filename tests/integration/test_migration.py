@@ -110,7 +110,9 @@ def test_memory_store_is_bounded_and_newest_first() -> None:
     assert [e.med_a for e in memory.recent("b")] == ["m0", "m1", "m2"]
 
 
-def test_the_phase_is_chosen_at_start_up_and_views_do_not_know(engine: LocalEngine, table_name: str) -> None:
+def test_the_phase_is_chosen_at_start_up_and_views_do_not_know(
+    engine: LocalEngine, table_name: str
+) -> None:
     for phase in ("memory", "parallel-writes", "dynamodb"):
         app = make_app(engine, f"{table_name}-{phase}", storage_phase=phase)
         with app.app_context():
@@ -119,7 +121,10 @@ def test_the_phase_is_chosen_at_start_up_and_views_do_not_know(engine: LocalEngi
         client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
         assert len(client.get("/api/history").get_json()["history"]) == 1, phase
     gradual = make_app(
-        engine, f"{table_name}-dynamodb", storage_phase="gradual-reads", migration_switch_at=keys.timestamp(keys.now())
+        engine,
+        f"{table_name}-dynamodb",
+        storage_phase="gradual-reads",
+        migration_switch_at=keys.timestamp(keys.now()),
     )
     client = gradual.test_client()
     client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})

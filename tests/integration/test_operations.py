@@ -49,7 +49,7 @@ def test_request_id_is_taken_or_made_and_echoed(client: FlaskClient) -> None:
     assert client.get("/", headers={"X-Request-ID": "req-42"}).headers["X-Request-ID"] == "req-42"
     made = client.get("/").headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", made)
-    hostile = client.get("/", headers={"X-Request-ID": "x\" <script>"}).headers["X-Request-ID"]
+    hostile = client.get("/", headers={"X-Request-ID": 'x" <script>'}).headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", hostile)
 
 
@@ -57,13 +57,23 @@ def test_logs_are_one_line_json_with_the_request_id(app: Flask) -> None:
     formatter = JsonFormatter()
     with app.test_request_context("/history", headers={"X-Request-ID": "trace-7"}):
         app.preprocess_request()
-        line = formatter.format(logging.LogRecord("mediphant", logging.WARNING, __file__, 1, "history read failed", None, None))
+        line = formatter.format(
+            logging.LogRecord(
+                "mediphant", logging.WARNING, __file__, 1, "history read failed", None, None
+            )
+        )
     entry = json.loads(line)
     assert "\n" not in line
-    assert entry["requestId"] == "trace-7" and entry["level"] == "WARNING" and entry["path"] == "/history"
+    assert (
+        entry["requestId"] == "trace-7"
+        and entry["level"] == "WARNING"
+        and entry["path"] == "/history"
+    )
 
 
-def test_metrics_cover_requests_dynamodb_and_rate_limits(engine: LocalEngine, app: Flask, table_name: str) -> None:
+def test_metrics_cover_requests_dynamodb_and_rate_limits(
+    engine: LocalEngine, app: Flask, table_name: str
+) -> None:
     env = {"MEDIPHANT_RATE_LIMIT": "3 per minute"}
     with serve(engine.url, table_name, workers=2, env=env) as url:
         for _ in range(5):
@@ -77,10 +87,24 @@ def test_metrics_cover_requests_dynamodb_and_rate_limits(engine: LocalEngine, ap
             except urllib.error.HTTPError as exc:
                 assert exc.code == 429
         text = urllib.request.urlopen(url + "/metrics", timeout=10).read().decode()
-    assert _sample(text, "mediphant_http_request_duration_seconds_count", endpoint="api.check", status="200") == 3
+    assert (
+        _sample(
+            text,
+            "mediphant_http_request_duration_seconds_count",
+            endpoint="api.check",
+            status="200",
+        )
+        == 3
+    )
     assert _sample(text, "mediphant_rate_limit_rejections_total", endpoint="api.check") == 2
-    assert _sample(text, "mediphant_dynamodb_operation_duration_seconds_count", operation="PutItem") >= 3
-    assert _sample(text, "mediphant_dynamodb_operation_duration_seconds_count", operation="UpdateItem") >= 3
+    assert (
+        _sample(text, "mediphant_dynamodb_operation_duration_seconds_count", operation="PutItem")
+        >= 3
+    )
+    assert (
+        _sample(text, "mediphant_dynamodb_operation_duration_seconds_count", operation="UpdateItem")
+        >= 3
+    )
     assert _sample(text, "mediphant_dynamodb_errors_total") == 0
     assert 'le="0.005"' in text
 
@@ -88,10 +112,19 @@ def test_metrics_cover_requests_dynamodb_and_rate_limits(engine: LocalEngine, ap
 def test_store_errors_are_counted_by_operation(table_name: str) -> None:
     from mediphant import metrics
 
-    before = _sample(metrics.exposition()[0].decode(), "mediphant_dynamodb_errors_total", operation="Query")
-    app = make_app(LocalEngine(port=free_port()), table_name, dynamodb_timeout_seconds=0.3, dynamodb_max_retries=0)
+    before = _sample(
+        metrics.exposition()[0].decode(), "mediphant_dynamodb_errors_total", operation="Query"
+    )
+    app = make_app(
+        LocalEngine(port=free_port()),
+        table_name,
+        dynamodb_timeout_seconds=0.3,
+        dynamodb_max_retries=0,
+    )
     client = app.test_client()
     client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
     assert "History is unavailable" in client.get("/history").get_data(as_text=True)
-    after = _sample(metrics.exposition()[0].decode(), "mediphant_dynamodb_errors_total", operation="Query")
+    after = _sample(
+        metrics.exposition()[0].decode(), "mediphant_dynamodb_errors_total", operation="Query"
+    )
     assert after == before + 1

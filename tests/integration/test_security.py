@@ -17,7 +17,7 @@ HOSTILE = [
     "warfarin\x00",
     "war\x1bfarin",
     "<script>alert(1)</script>",
-    "\"><img src=x onerror=alert(1)>",
+    '"><img src=x onerror=alert(1)>',
     "варфарин",
     "华法林",
     "💊💊",
@@ -46,13 +46,20 @@ def test_forms_need_a_csrf_token(engine: LocalEngine, app: Flask, table_name: st
         assert client.post(path, data={}).status_code == 400
     page = client.get("/").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    accepted = client.post("/interactions", data={"medA": "warfarin", "medB": "ibuprofen", "csrf_token": token})
+    accepted = client.post(
+        "/interactions", data={"medA": "warfarin", "medB": "ibuprofen", "csrf_token": token}
+    )
     assert accepted.status_code == 303
     # The JSON API takes no token: it accepts only application/json, which a form cannot send.
-    assert client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"}).status_code == 200
+    assert (
+        client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"}).status_code
+        == 200
+    )
 
 
-def test_production_cookies_are_secure_httponly_lax(engine: LocalEngine, app: Flask, table_name: str) -> None:
+def test_production_cookies_are_secure_httponly_lax(
+    engine: LocalEngine, app: Flask, table_name: str
+) -> None:
     client = make_app(engine, table_name, env="production", secret_key="s" * 40).test_client()
     response = client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
     cookies = response.headers.getlist("Set-Cookie")
@@ -64,7 +71,9 @@ def test_production_cookies_are_secure_httponly_lax(engine: LocalEngine, app: Fl
 def test_security_headers(client: FlaskClient) -> None:
     response = client.get("/")
     csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "style-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert (
+        "script-src 'self'" in csp and "style-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    )
     assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
@@ -125,10 +134,17 @@ def test_error_pages_in_layout_and_json_for_the_api(engine: LocalEngine, table_n
 
 @pytest.mark.parametrize("payload", HOSTILE)
 def test_hostile_input_on_every_field_is_refused_and_nothing_stored(
-    client: FlaskClient, dynamodb, table_name: str, payload: str  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    dynamodb,
+    table_name: str,
+    payload: str,  # type: ignore[no-untyped-def]
 ) -> None:
-    assert client.post("/interactions", data={"medA": payload, "medB": "ibuprofen"}).status_code == 400
-    assert client.post("/interactions", data={"medA": "warfarin", "medB": payload}).status_code == 400
+    assert (
+        client.post("/interactions", data={"medA": payload, "medB": "ibuprofen"}).status_code == 400
+    )
+    assert (
+        client.post("/interactions", data={"medA": "warfarin", "medB": payload}).status_code == 400
+    )
     assert client.post("/list", data={"med": ["warfarin", payload]}).status_code == 400
     for body in ({"medA": payload, "medB": "ibuprofen"}, {"medA": "warfarin", "medB": payload}):
         response = client.post("/api/interactions", json=body)
@@ -143,7 +159,9 @@ def test_hostile_input_on_every_field_is_refused_and_nothing_stored(
 def test_faq_search_takes_other_scripts_but_not_control_characters(client: FlaskClient) -> None:
     assert client.get("/api/faq", query_string={"q": "варфарин 华法林 💊"}).status_code == 200
     assert client.get("/faq", query_string={"q": "<script>alert(1)</script>"}).status_code == 200
-    assert "<script>alert" not in client.get("/faq", query_string={"q": "<script>alert(1)</script>"}).get_data(as_text=True)
+    assert "<script>alert" not in client.get(
+        "/faq", query_string={"q": "<script>alert(1)</script>"}
+    ).get_data(as_text=True)
     assert client.get("/api/faq", query_string={"q": "a\x00b"}).status_code == 400
     assert client.get("/faq", query_string={"q": "x" * 500}).status_code == 400
 
@@ -166,5 +184,9 @@ def test_api_wrong_types_and_missing_fields(client: FlaskClient, body: dict) -> 
 
 
 def test_repeated_form_fields_are_refused(client: FlaskClient) -> None:
-    response = client.post("/interactions", data={"medA": ["warfarin", "aspirin"], "medB": "ibuprofen"})
-    assert response.status_code == 400 and "Enter one name per field." in response.get_data(as_text=True)
+    response = client.post(
+        "/interactions", data={"medA": ["warfarin", "aspirin"], "medB": "ibuprofen"}
+    )
+    assert response.status_code == 400 and "Enter one name per field." in response.get_data(
+        as_text=True
+    )

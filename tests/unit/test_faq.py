@@ -236,7 +236,7 @@ def test_only_the_about_entry_may_link_to_an_app_page(tmp_path):
 def test_validation_rejects_malformed_files(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ValueError, match="not valid JSON"):
+    with pytest.raises(ValueError, match="invalid JSON"):
         load_entries(bad)
     bad.write_text(json.dumps({"faq": []}), encoding="utf-8")
     with pytest.raises(ValueError, match="entries"):

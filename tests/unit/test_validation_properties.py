@@ -26,7 +26,9 @@ anything = st.one_of(
     st.lists(st.text(), max_size=3),
     st.dictionaries(st.text(), st.text(), max_size=2),
 )
-names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC0123456789 -'/().,+", min_size=1, max_size=120)
+names = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABC0123456789 -'/().,+", min_size=1, max_size=120
+)
 
 
 @given(anything, anything)
@@ -47,7 +49,7 @@ def test_accepted_names_are_exactly_the_allowed_ones(med_a: str, med_b: str) -> 
     assert ("medA" not in checked.errors) == a_ok
 
 
-@given(st.text(min_size=1), st.sampled_from(list("<>\"`;{}[]=&%$#@!?*\\|~^\x00\x07\u202e😀")))
+@given(st.text(min_size=1), st.sampled_from(list('<>"`;{}[]=&%$#@!?*\\|~^\x00\x07\u202e😀')))
 def test_a_forbidden_character_is_always_refused(text: str, bad: str) -> None:
     checked = validate_pair("warfarin", text[:40] + bad + text[40:80])
     assert "medB" in checked.errors
