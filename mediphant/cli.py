@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from mediphant import cost
 from mediphant.store import STORE_ERRORS, table
@@ -126,6 +126,7 @@ def run_local(bind: str, var_dir: str) -> None:
     type=click.IntRange(min=1),
     help="Average item size in bytes for every entity, instead of the table's own",
 )
+@with_appcontext
 def cost_estimate(
     checks_per_day: float,
     searches_per_day: float,

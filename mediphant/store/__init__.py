@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from pynamodb.exceptions import PynamoDBException
 
@@ -25,13 +28,49 @@ def settled(cause: PynamoDBException) -> None:
         hook(cause, True)
 
 
+# After DynamoDB could not be reached, repositories fail fast for this long instead of
+# making every request wait for its own timeout during an outage.
+COOL_DOWN_SECONDS = 5.0
+_unreachable_until = 0.0
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
 def unavailable(message: str, cause: PynamoDBException) -> StoreUnavailable:
     """The error a repository raises when DynamoDB fails; tells the hooks first."""
+    global _unreachable_until
     for hook in ERROR_HOOKS:
         hook(cause, False)
+    if cause.cause_response_code is None:  # no answer at all: connection or timeout
+        _unreachable_until = time.monotonic() + COOL_DOWN_SECONDS
     error = StoreUnavailable(message)
     error.__cause__ = cause
     return error
+
+
+def guarded(message: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Turn DynamoDB failures of a repository method into StoreUnavailable(message)."""
+
+    def decorate(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            if time.monotonic() < _unreachable_until:
+                raise StoreUnavailable(f"{message} (DynamoDB unreachable moments ago)")
+            try:
+                return method(*args, **kwargs)
+            except PynamoDBException as exc:
+                raise unavailable(message, exc) from exc
+
+        return run
+
+    return decorate
+
+
+def reset_unreachable() -> None:
+    """Forget a recent outage (a new configuration points somewhere else)."""
+    global _unreachable_until
+    _unreachable_until = 0.0
 
 
 def configure(
@@ -54,3 +93,4 @@ def configure(
     meta.aws_secret_access_key = "local" if host else None
     for model in ENTITY_MODELS:
         model._connection = None
+    reset_unreachable()

@@ -8,9 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import PynamoDBException
-
-from mediphant.store import StoreUnavailable, keys, unavailable
+from mediphant.store import StoreUnavailable, guarded, keys
 from mediphant.store.models import QueryData, QueryItem
 
 
@@ -77,58 +75,50 @@ class DynamoHistory:
             ),
         )
 
+    @guarded("history could not be saved")
     def add(self, session_id: str, check: Check) -> None:
-        try:
-            self._item(session_id, check, keys.now()).save()
-        except PynamoDBException as exc:
-            raise unavailable("history could not be saved", exc) from exc
+        self._item(session_id, check, keys.now()).save()
 
+    @guarded("history could not be saved")
     def add_many(self, session_id: str, checks: Sequence[Check]) -> None:
         """One BatchWriteItem per 25 checks (a medication list), not one PutItem each."""
         if len(checks) == 1:
             self.add(session_id, checks[0])
             return
         moment = keys.now()
-        try:
-            with QueryItem.batch_write() as batch:
-                for offset, check in enumerate(checks):
-                    # Distinct milliseconds keep the list's order when read newest first.
-                    at = moment + timedelta(milliseconds=len(checks) - 1 - offset)
-                    batch.save(self._item(session_id, check, at))
-        except PynamoDBException as exc:
-            raise unavailable("history could not be saved", exc) from exc
+        with QueryItem.batch_write() as batch:
+            for offset, check in enumerate(checks):
+                # Distinct milliseconds keep the list's order when read newest first.
+                at = moment + timedelta(milliseconds=len(checks) - 1 - offset)
+                batch.save(self._item(session_id, check, at))
 
+    @guarded("history could not be read")
     def recent(self, session_id: str, started_at: str | None = None) -> list[HistoryEntry]:
         """Newest first, at most `limit`, one GSI1 Query; expired items are dropped on read."""
-        try:
-            items = list(
-                QueryItem.gsi1.query(
-                    keys.user_pk(session_id),
-                    QueryItem.GSI1SK.startswith(keys.QUERY_GSI1SK_PREFIX),
-                    scan_index_forward=False,
-                    limit=self.limit,
-                    page_size=self.limit,
-                )
+        items = list(
+            QueryItem.gsi1.query(
+                keys.user_pk(session_id),
+                QueryItem.GSI1SK.startswith(keys.QUERY_GSI1SK_PREFIX),
+                scan_index_forward=False,
+                limit=self.limit,
+                page_size=self.limit,
             )
-        except PynamoDBException as exc:
-            raise unavailable("history could not be read", exc) from exc
+        )
         return list(_entries(items, keys.now()))
 
+    @guarded("history could not be cleared")
     def clear(self, session_id: str) -> int:
         """Delete every QUERY item of the session (all pages, batched); returns how many."""
-        try:
-            items = list(
-                QueryItem.gsi1.query(
-                    keys.user_pk(session_id),
-                    QueryItem.GSI1SK.startswith(keys.QUERY_GSI1SK_PREFIX),
-                    attributes_to_get=["PK", "SK"],
-                )
+        items = list(
+            QueryItem.gsi1.query(
+                keys.user_pk(session_id),
+                QueryItem.GSI1SK.startswith(keys.QUERY_GSI1SK_PREFIX),
+                attributes_to_get=["PK", "SK"],
             )
-            with QueryItem.batch_write() as batch:
-                for item in items:
-                    batch.delete(item)
-        except PynamoDBException as exc:
-            raise unavailable("history could not be cleared", exc) from exc
+        )
+        with QueryItem.batch_write() as batch:
+            for item in items:
+                batch.delete(item)
         return len(items)
 
 

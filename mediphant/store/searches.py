@@ -13,9 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from pynamodb.exceptions import PynamoDBException
-
-from mediphant.store import keys, unavailable
+from mediphant.store import guarded, keys
 from mediphant.store.models import FaqSearchData, FaqSearchItem
 
 
@@ -59,6 +57,7 @@ class SearchLog:
             return [keys.faq_search_pk(day)]
         return [keys.faq_search_pk(day, shard) for shard in range(self.shards)]
 
+    @guarded("search could not be logged")
     def record(
         self, query: str, matches: int, search_ms: float, confident: bool, top_id: str | None
     ) -> None:
@@ -79,30 +78,25 @@ class SearchLog:
                 topId=top_id,
             ),
         )
-        try:
-            item.save()
-        except PynamoDBException as exc:
-            raise unavailable("search could not be logged", exc) from exc
+        item.save()
 
+    @guarded("search analytics could not be read")
     def day(self, day: str) -> list[SearchRecord]:
         now = keys.now()
         records: list[SearchRecord] = []
-        try:
-            for partition in self._partitions(day):
-                for item in FaqSearchItem.query(partition):
-                    if item.TTL is not None and item.TTL <= now:
-                        continue
-                    records.append(
-                        SearchRecord(
-                            query=item.Data.query,
-                            matches=int(item.Data.matches),
-                            search_ms=float(item.Data.searchTime),
-                            timestamp=item.Data.timestamp,
-                            confident=item.Data.confident,
-                        )
+        for partition in self._partitions(day):
+            for item in FaqSearchItem.query(partition):
+                if item.TTL is not None and item.TTL <= now:
+                    continue
+                records.append(
+                    SearchRecord(
+                        query=item.Data.query,
+                        matches=int(item.Data.matches),
+                        search_ms=float(item.Data.searchTime),
+                        timestamp=item.Data.timestamp,
+                        confident=item.Data.confident,
                     )
-        except PynamoDBException as exc:
-            raise unavailable("search analytics could not be read", exc) from exc
+                )
         return records
 
     def summary(self, days: int = 14, today: date | None = None, top: int = 10) -> Summary:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
-from mediphant.store import keys, settled, unavailable
+from mediphant.store import guarded, keys, settled
 from mediphant.store.models import SessionData, SessionItem
 
 
@@ -29,57 +29,53 @@ class SessionStore:
     def __init__(self, idle_days: int = 30) -> None:
         self.idle = timedelta(days=idle_days)
 
+    @guarded("session could not be updated")
     def record_check(self, user_id: str, session_id: str, checks: int = 1) -> None:
         """Count checks and extend the idle expiry in one UpdateItem; create on first use."""
         now = keys.now()
         ts = keys.timestamp(now)
         pk, sk = keys.user_pk(user_id), keys.session_sk(session_id)
-        try:
-            for _ in range(2):
-                try:
-                    SessionItem(pk, sk).update(
-                        actions=[
-                            SessionItem.Data.queryCount.add(checks),
-                            SessionItem.Data.lastActivity.set(ts),
-                            SessionItem.TTL.set(now + self.idle),
-                        ],
-                        condition=SessionItem.PK.exists(),
-                    )
-                    return
-                except UpdateError as exc:
-                    if exc.cause_response_code != "ConditionalCheckFailedException":
-                        raise
-                    settled(exc)
-                try:
-                    SessionItem(
-                        pk,
-                        sk,
-                        GSI1PK=keys.session_sk(session_id),
-                        GSI1SK=keys.user_pk(user_id),
-                        TTL=now + self.idle,
-                        Data=SessionData(createdAt=ts, lastActivity=ts, queryCount=checks),
-                    ).save(condition=SessionItem.PK.does_not_exist())
-                    return
-                except PutError as exc:
-                    # A parallel first check created it: loop once more to count on it.
-                    if exc.cause_response_code != "ConditionalCheckFailedException":
-                        raise
-                    settled(exc)
-        except PynamoDBException as exc:
-            raise unavailable("session could not be updated", exc) from exc
+        for _ in range(2):
+            try:
+                SessionItem(pk, sk).update(
+                    actions=[
+                        SessionItem.Data.queryCount.add(checks),
+                        SessionItem.Data.lastActivity.set(ts),
+                        SessionItem.TTL.set(now + self.idle),
+                    ],
+                    condition=SessionItem.PK.exists(),
+                )
+                return
+            except UpdateError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                settled(exc)
+            try:
+                SessionItem(
+                    pk,
+                    sk,
+                    GSI1PK=keys.session_sk(session_id),
+                    GSI1SK=keys.user_pk(user_id),
+                    TTL=now + self.idle,
+                    Data=SessionData(createdAt=ts, lastActivity=ts, queryCount=checks),
+                ).save(condition=SessionItem.PK.does_not_exist())
+                return
+            except PutError as exc:
+                # A parallel first check created it: loop once more to count on it.
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                settled(exc)
 
+    @guarded("session could not be read")
     def find(self, session_id: str) -> SessionInfo | None:
         """Look a session up by its id alone, through GSI1; expired ones count as absent."""
-        try:
-            items = list(
-                SessionItem.gsi1.query(
-                    keys.session_sk(session_id),
-                    SessionItem.GSI1SK.startswith(keys.USER_PREFIX),
-                    limit=1,
-                )
+        items = list(
+            SessionItem.gsi1.query(
+                keys.session_sk(session_id),
+                SessionItem.GSI1SK.startswith(keys.USER_PREFIX),
+                limit=1,
             )
-        except PynamoDBException as exc:
-            raise unavailable("session could not be read", exc) from exc
+        )
         now = keys.now()
         for item in items:
             if item.TTL is not None and item.TTL <= now:

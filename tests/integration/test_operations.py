@@ -112,9 +112,11 @@ def test_metrics_cover_requests_dynamodb_and_rate_limits(
 def test_store_errors_are_counted_by_operation(table_name: str) -> None:
     from mediphant import metrics
 
-    before = _sample(
-        metrics.exposition()[0].decode(), "mediphant_dynamodb_errors_total", operation="Query"
-    )
+    def errors() -> float:
+        text = metrics.exposition()[0].decode()
+        return _sample(text, "mediphant_dynamodb_errors_total", operation="PutItem")
+
+    before = errors()
     app = make_app(
         LocalEngine(port=free_port()),
         table_name,
@@ -124,7 +126,43 @@ def test_store_errors_are_counted_by_operation(table_name: str) -> None:
     client = app.test_client()
     client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
     assert "History is unavailable" in client.get("/history").get_data(as_text=True)
-    after = _sample(
-        metrics.exposition()[0].decode(), "mediphant_dynamodb_errors_total", operation="Query"
-    )
-    assert after == before + 1
+    # The QUERY put failed (counted, with code ConnectionError); the read that followed was
+    # refused at once by the cool-down, without another call.
+    assert errors() == before + 1
+    assert 'code="ConnectionError"' in metrics.exposition()[0].decode()
+
+
+def test_after_an_unreachable_engine_repositories_fail_fast(table_name: str) -> None:
+    import time
+
+    from pynamodb.signals import pre_dynamodb_send
+
+    from mediphant.store import StoreUnavailable
+    from mediphant.store.history import DynamoHistory
+
+    app = make_app(LocalEngine(port=free_port()), table_name, dynamodb_timeout_seconds=0.3)
+    sent: list[str] = []
+
+    def count(sender: object, operation_name: str, **_: object) -> None:
+        sent.append(operation_name)
+
+    pre_dynamodb_send.connect(count)
+    try:
+        with app.app_context():
+            history = DynamoHistory()
+            try:
+                history.recent("s")
+            except StoreUnavailable:
+                pass
+            assert sent  # the first read really tried the engine
+            tried = len(sent)
+            started = time.perf_counter()
+            for _ in range(5):
+                try:
+                    history.recent("s")
+                except StoreUnavailable as exc:
+                    assert "unreachable" in str(exc)
+            assert len(sent) == tried  # no further calls during the cool-down
+            assert time.perf_counter() - started < 0.1
+    finally:
+        pre_dynamodb_send.disconnect(count)

@@ -1,0 +1,115 @@
+"""`flask --app mediphant cost-estimate` against DynamoDB Local: empty table, then with items."""
+
+from __future__ import annotations
+
+import re
+
+from boto3.dynamodb.types import TypeDeserializer
+from flask import Flask
+
+from mediphant import cost
+from mediphant.store import table
+
+
+def _run(app: Flask, *args: str) -> str:
+    result = app.test_cli_runner().invoke(args=["cost-estimate", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _total(output: str) -> float:
+    (match,) = re.findall(r"^total\s+(\d+\.\d{4})$", output, flags=re.MULTILINE)
+    return float(match)
+
+
+def test_empty_table_uses_the_nominal_item_sizes(app: Flask) -> None:
+    output = _run(app)
+    expected = cost.estimate(cost.Workload(), cost.NOMINAL_SIZES)
+    assert _total(output) == round(expected.total, 4)
+    assert "nominal QUERY" in output
+    assert "reports 0 items" in output
+    assert "prices as of 2024-11-01" in output
+    for label in (
+        "rate limit UpdateItem",
+        "history PutItem (QUERY)",
+        "GSI1 copy of QUERY",
+        "session UpdateItem",
+        "FAQ search PutItem",
+        "history view",
+        "storage QUERY",
+    ):
+        assert label in output
+
+
+def test_options_change_the_workload(app: Flask) -> None:
+    output = _run(
+        app,
+        "--checks-per-day",
+        "500",
+        "--searches-per-day",
+        "0",
+        "--history-views-per-day",
+        "100",
+        "--retention-days",
+        "7",
+        "--item-size",
+        "1024",
+    )
+    workload = cost.Workload(
+        checks_per_day=500, searches_per_day=0, history_views_per_day=100, retention_days=7
+    )
+    expected = cost.estimate(workload, cost.ItemSizes.uniform(1024))
+    assert _total(output) == round(expected.total, 4)
+    assert "1024 bytes (--item-size)" in output
+    assert "500 checks/day, 0 FAQ searches/day, 100 history views/day" in output
+
+
+def test_with_items_written_it_uses_the_tables_average(app: Flask) -> None:
+    client = app.test_client()
+    for med_a, med_b in (
+        ("warfarin", "ibuprofen"),
+        ("Advil", "aspirin"),
+        ("sertraline", "tramadol"),
+    ):
+        response = client.post("/", data={"medA": med_a, "medB": med_b})
+        assert response.status_code == 303
+        client.get(response.headers["Location"])  # the history view
+    client.get("/faq?q=alcohol").close()  # the search is logged once the response is closed
+
+    with app.app_context():
+        info = table.status()
+    output = _run(app)
+    assert f"reports {info.item_count} items, {info.size_bytes} bytes" in output
+    # DynamoDB Local counts at once (AWS refreshes these figures about every six hours).
+    assert info.item_count >= 6  # 3 QUERY, 1 SESSION, 1 FAQ_SEARCH, 1+ RATE_LIMIT
+    average = cost.average_item_size(info.size_bytes, info.item_count)
+    assert average is not None
+    assert f"{average:.0f} bytes average" in output
+    expected = cost.estimate(cost.Workload(), cost.ItemSizes.uniform(average))
+    assert _total(output) == round(expected.total, 4)
+
+
+def test_item_size_rules_match_the_engines_table_size(app: Flask, dynamodb, table_name) -> None:  # type: ignore[no-untyped-def]
+    """cost.item_size() of every stored item adds up to the engine's TableSizeBytes."""
+    client = app.test_client()
+    response = client.post("/", data={"medA": "warfarin", "medB": "ibuprofen"})
+    assert response.status_code == 303
+    client.get("/faq?q=missed dose").close()
+    deserializer = TypeDeserializer()
+    items = [
+        {name: deserializer.deserialize(value) for name, value in raw.items()}
+        for raw in dynamodb.scan(TableName=table_name)["Items"]
+    ]
+    assert {item["EntityType"] for item in items} == {
+        "QUERY",
+        "SESSION",
+        "RATE_LIMIT",
+        "FAQ_SEARCH",
+    }
+    described = dynamodb.describe_table(TableName=table_name)["Table"]
+    assert sum(cost.item_size(item) for item in items) == described["TableSizeBytes"]
+    # The nominal sizes are those of real items, within a few bytes of names and counts.
+    by_entity = {item["EntityType"]: cost.item_size(item) for item in items}
+    assert abs(by_entity["QUERY"] - cost.NOMINAL_SIZES.query) <= 8
+    assert abs(by_entity["SESSION"] - cost.NOMINAL_SIZES.session) <= 8
+    assert abs(by_entity["RATE_LIMIT"] - cost.NOMINAL_SIZES.rate_limit) <= 8
