@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +84,10 @@ def run_local(bind: str, var_dir: str) -> None:
     if not settings.dynamodb_host:
         _fail("set MEDIPHANT_DYNAMODB_HOST (e.g. http://127.0.0.1:8001) to run locally")
     var = Path(var_dir)
+    # Stop both servers on Ctrl-C or a plain kill, even where a shell started us with
+    # SIGINT ignored (a background job).
+    signal.signal(signal.SIGINT, _stop_on)
+    signal.signal(signal.SIGTERM, _stop_on)
     port = urlparse(settings.dynamodb_host).port or 8001
     engine = LocalEngine(port=port, db_path=var / "dynamodb")
     try:
@@ -101,11 +106,15 @@ def run_local(bind: str, var_dir: str) -> None:
         )
         try:
             server.wait()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemExit):
             server.terminate()
             server.wait()
     finally:
         engine.stop()
+
+
+def _stop_on(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 @click.command("cost-estimate")
