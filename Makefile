@@ -40,6 +40,11 @@ run: $(STAMP) check-tools
 test: $(STAMP) check-tools browser $(AXE)
 	$(BIN)/pytest
 
+bench: $(STAMP) check-tools
+	$(BIN)/python bench/bench_checker.py
+	$(BIN)/python bench/bench_faq.py
+	$(BIN)/python bench/load.py --out docs/performance.md
+
 lint: $(STAMP)
 	$(BIN)/ruff check mediphant tests bench
 	$(BIN)/ruff format --check mediphant tests bench

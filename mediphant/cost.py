@@ -60,9 +60,7 @@ HISTORY_PAGE = 10
 
 def _number_size(value: int | float | Decimal) -> int:
     """1 byte per two significant digits + 1 (leading and trailing zeros trimmed)."""
-    digits = str(abs(Decimal(str(value)))).replace(".", "").lstrip("0").rstrip("0")
-    if "E" in digits.upper():  # exponent form: count the mantissa only
-        digits = digits.upper().split("E", 1)[0]
+    digits = Decimal(str(value)).normalize().as_tuple().digits
     return math.ceil(len(digits) / 2) + 1
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 from flask import Flask
@@ -89,7 +90,9 @@ def test_with_items_written_it_uses_the_tables_average(app: Flask) -> None:
     assert _total(output) == round(expected.total, 4)
 
 
-def test_item_size_rules_match_the_engines_table_size(app: Flask, dynamodb, table_name) -> None:  # type: ignore[no-untyped-def]
+def test_item_size_rules_match_the_engines_table_size(
+    app: Flask, dynamodb: Any, table_name: str
+) -> None:
     """cost.item_size() of every stored item adds up to the engine's TableSizeBytes."""
     client = app.test_client()
     response = client.post("/", data={"medA": "warfarin", "medB": "ibuprofen"})
