@@ -13,8 +13,11 @@ keepalive = 5
 # Behind a proxy, trust X-Forwarded-* only from these addresses (the app's ProxyFix decides
 # how many hops to trust). Loopback by default.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# One line per request: client (the proxy's address unless FORWARDED_ALLOW_IPS trusts it),
+# request line, status, bytes, milliseconds, user agent and the app's X-Request-ID, so an
+# access-log line can be matched with the app's JSON log lines.
 accesslog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" rid=%({x-request-id}o)s'
 
 
 # Prometheus multiprocess mode: every worker writes its samples under this folder and
