@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
@@ -34,3 +34,7 @@ def _client_limit() -> str:
 
 # One budget per client shared by checks, lists, FAQ searches and the API.
 client_limit = limiter.shared_limit(_client_limit, scope="client")
+# The FAQ page draws on the same budget only when it searches (a bare visit is free).
+search_limit = limiter.shared_limit(
+    _client_limit, scope="client", exempt_when=lambda: "q" not in request.args
+)

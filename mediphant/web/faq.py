@@ -9,7 +9,7 @@ from flask import Blueprint, Response, after_this_request, current_app, render_t
 
 from mediphant.domain.faq import SearchResult, default_index
 from mediphant.domain.validation import clean_query
-from mediphant.extensions import limiter
+from mediphant.extensions import search_limit
 from mediphant.store import StoreUnavailable
 from mediphant.store.searches import SearchLog
 
@@ -23,16 +23,6 @@ POPULAR = (
     "expired-medications",
     "grapefruit-interactions",
     "antibiotics-course",
-)
-
-
-def _client_limit() -> str:
-    return current_app.config["SETTINGS"].rate_limit
-
-
-# Searches share the client's budget; the bare page (no query) is not limited.
-search_limit = limiter.shared_limit(
-    _client_limit, scope="client", exempt_when=lambda: "q" not in request.args
 )
 
 

@@ -164,3 +164,14 @@ def test_outage_falls_back_to_memory_and_recovers(table_name: str) -> None:
         assert client.get("/api/history").status_code == 200
     finally:
         engine.stop()
+
+
+def test_faq_searches_and_lists_draw_on_the_same_budget(limited_app) -> None:  # type: ignore[no-untyped-def]
+    client = limited_app("3 per minute").test_client()
+    _away_from_minute_edge(5)
+    assert client.get("/faq", query_string={"q": "missed dose"}).status_code == 200
+    assert client.post("/list", data={"med": ["warfarin", "ibuprofen"]}).status_code == 303
+    assert client.get("/api/faq", query_string={"q": "alcohol"}).status_code == 200
+    assert client.get("/faq", query_string={"q": "grapefruit"}).status_code == 429
+    assert client.get("/faq").status_code == 200  # the bare page is not a search
+    assert client.get("/api/medications", query_string={"q": "war"}).status_code == 200
