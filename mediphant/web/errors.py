@@ -16,7 +16,6 @@ MESSAGES = {
     404: "There is no page at this address.",
     405: "This address does not accept that kind of request.",
     413: "What you sent is too large.",
-    415: "Send JSON with Content-Type: application/json.",
     429: "Too many requests; please wait a moment and try again.",
     500: "Something went wrong on our side; please try again.",
     503: "The service is temporarily unavailable; please try again shortly.",
