@@ -91,6 +91,12 @@ def configure(
     # A local engine accepts any credentials; dummy ones keep boto from searching for real ones.
     meta.aws_access_key_id = "local" if host else None
     meta.aws_secret_access_key = "local" if host else None
+    # One connection (one botocore session and client per thread) for every entity model:
+    # each subclass would otherwise build its own, loading the service model again
+    # (about 8 MB per copy in every worker). Subclasses inherit Item's connection.
     for model in ENTITY_MODELS:
-        model._connection = None
+        if "_connection" in vars(model):
+            delattr(model, "_connection")
+    Item._connection = None
+    Item._get_connection()
     reset_unreachable()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -45,7 +47,7 @@ def test_forms_need_a_csrf_token(engine: LocalEngine, app: Flask, table_name: st
     for path in ("/history/clear", "/session/new", "/list"):
         assert client.post(path, data={}).status_code == 400
     page = client.get("/").get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     accepted = client.post(
         "/interactions", data={"medA": "warfarin", "medB": "ibuprofen", "csrf_token": token}
     )
