@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mediphant import config, metrics, store
-from mediphant.extensions import CONTENT_SECURITY_POLICY, csrf, limiter, talisman
+from mediphant.extensions import csrf, limiter
 from mediphant.store.history import DynamoHistory, MemoryHistory, PhasedHistory
 from mediphant.store.searches import SearchLog
 from mediphant.store.sessions import SessionStore
@@ -75,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         autocomplete,
         errors,
         faq,
+        headers,
         health,
         identity,
         medlist,
@@ -87,18 +88,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     observability.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    talisman.init_app(
-        app,
-        # TLS ends at the proxy; HSTS is sent whenever the request arrived over HTTPS.
-        force_https=False,
-        strict_transport_security=True,
-        content_security_policy=CONTENT_SECURITY_POLICY,
-        frame_options="DENY",
-        referrer_policy="strict-origin-when-cross-origin",
-        session_cookie_secure=settings.env == "production",
-        session_cookie_http_only=True,
-        session_cookie_samesite="Lax",
-    )
+    headers.init_app(app)
     identity.init_app(app)
 
     app.register_blueprint(pages.bp)

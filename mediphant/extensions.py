@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_limiter import Limiter
-from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 
 import mediphant.store.ratelimit  # noqa: F401  (registers the "dynamodb://" storage scheme)
@@ -12,20 +11,6 @@ from mediphant.web.identity import client_key
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=client_key)
-talisman = Talisman()
-
-# No inline script or style anywhere: everything comes from /static.
-CONTENT_SECURITY_POLICY = {
-    "default-src": "'self'",
-    "script-src": "'self'",
-    "style-src": "'self'",
-    "img-src": "'self' data:",
-    "connect-src": "'self'",
-    "form-action": "'self'",
-    "frame-ancestors": "'none'",
-    "base-uri": "'none'",
-    "object-src": "'none'",
-}
 
 
 def _client_limit() -> str:
