@@ -1213,6 +1213,24 @@ class Target:
     name: str
     figure: str
     passed: bool | None  # None: could not be evaluated
+    # Measured figure and its threshold, for load-dependent targets: a figure within
+    # MARGIN of its threshold can flip between runs on a shared machine.
+    value: float | None = None
+    threshold: float | None = None
+
+    @property
+    def marginal(self) -> bool:
+        if self.value is None or not self.threshold:
+            return False
+        return abs(self.value - self.threshold) / self.threshold < MARGIN
+
+    def verdict(self, fail: str = "**fail**") -> str:
+        text = {True: "pass", False: fail, None: "n/a"}[self.passed]
+        return f"{text} (marginal)" if self.marginal else text
+
+
+# Run-to-run spread of the load figures observed on a small shared VM (about ±10%).
+MARGIN = 0.10
 
 
 def evaluate(
@@ -1304,6 +1322,8 @@ def evaluate(
                 f"{result.rate:.0f}/s vs {slowest.rate:.0f} {slowest_name}/s (slowest of "
                 f"{', '.join(involved)}) ÷ {len(records)} calls = {ceiling:.0f}/s → {share:.0%}",
                 share >= 0.7,
+                share,
+                0.7,
             )
         )
     for key in ("form", "faq_page"):
@@ -1316,6 +1336,8 @@ def evaluate(
                 f"{LABELS[key]} ≥ 50% of the bare Flask page's req/s",
                 f"{result.rate:.0f} vs {bare.rate:.0f} req/s → {share:.0%}",
                 share >= 0.5,
+                share,
+                0.5,
             )
         )
     for key, result in half.items():
@@ -1327,6 +1349,8 @@ def evaluate(
                 f"{LABELS[key]}: p99 < 50 ms at half of saturation",
                 f"p99 {p99:.1f} ms at {result.target_rate:.0f} req/s{extra}",
                 ok,
+                p99,
+                50.0,
             )
         )
     if rss:
@@ -1405,8 +1429,14 @@ def write_report(path: Path, context: dict[str, Any]) -> None:
     add("| target | measured | result |")
     add("|---|---|---|")
     for t in c["targets"]:
-        verdict = {True: "pass", False: "**fail**", None: "n/a"}[t.passed]
+        verdict = t.verdict()
         add(f"| {t.name} | {t.figure} | {verdict} |")
+    add("")
+    add(
+        f"*(marginal)*: the figure is within {MARGIN:.0%} of its threshold, about the "
+        "run-to-run spread of the load figures on a small shared machine; one run does not "
+        "decide such a target. Call and capacity targets are exact and do not vary."
+    )
     add("")
     add("## DynamoDB Local ceiling")
     add("")
@@ -1738,7 +1768,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         log(f"report written to {args.out}")
         for t in targets:
-            verdict = {True: "pass", False: "FAIL", None: "n/a"}[t.passed]
+            verdict = t.verdict("FAIL")
             print(f"  {verdict:<4}  {t.name}: {t.figure}")
         return 0
     except KeyboardInterrupt:

@@ -11,6 +11,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mediphant import config, metrics, store
+from mediphant.domain.faq import default_index
+from mediphant.domain.interactions import default_checker
 from mediphant.extensions import csrf, limiter
 from mediphant.store.history import DynamoHistory, MemoryHistory, PhasedHistory
 from mediphant.store.searches import SearchLog
@@ -64,6 +66,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["mediphant.sessions"] = SessionStore(idle_days=settings.session_idle_days)
     app.extensions["mediphant.searches"] = SearchLog(shards=settings.faq_search_shards)
+    # Load the knowledge base and build the FAQ index now, not in some visitor's request.
+    default_checker()
+    default_index()
     if settings.trusted_proxies:
         # Honour X-Forwarded-For/-Proto only from as many proxies as we actually sit behind.
         hops = settings.trusted_proxies

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
+
+from pynamodb.exceptions import TableError
 
 from mediphant.store.models import Item
 
@@ -27,9 +30,27 @@ def create(wait: bool = True) -> bool:
     if Item.exists():
         _ensure_ttl()
         return False
-    Item.create_table(wait=wait)
+    try:
+        Item.create_table(wait=wait)
+        created = True
+    except TableError as exc:
+        # Another process (a second release, or a retry of our own timed-out request)
+        # created it first: that is the state we wanted.
+        if exc.cause_response_code != "ResourceInUseException":
+            raise
+        created = False
+        if wait:
+            _wait_until_active()
     _ensure_ttl()
-    return True
+    return created
+
+
+def _wait_until_active(timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while describe()["TableStatus"] != "ACTIVE":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"table {Item.Meta.table_name} did not become ACTIVE")
+        time.sleep(0.5)
 
 
 def _ensure_ttl() -> None:

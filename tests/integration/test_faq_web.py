@@ -87,10 +87,11 @@ def test_a_failed_analytics_write_does_not_fail_the_search(engine, table_name: s
 
 
 def test_sharded_writes_are_read_back_from_every_shard(app: Flask) -> None:
-    log = SearchLog(shards=4)
+    log = SearchLog(shards=4, max_delay=60)
     with app.app_context():
         for n in range(20):
             log.record(f"query {n % 5}", 2, 1.0 + n, True, "x")
+        log.flush()
         records = log.day(keys.day(keys.now()))
         summary = log.summary(days=1)
     assert len(records) == 20
@@ -126,3 +127,27 @@ def test_admin_page_refuses_without_credentials_and_shows_figures_with_them(
         assert "missed dose</td><td>2" in html
         assert "best pizza near me</td><td>1" in html  # a content gap
         assert "p99" in html
+
+
+def test_busy_workers_write_searches_in_batches(app: Flask, dynamodb, table_name: str) -> None:  # type: ignore[no-untyped-def]
+    from pynamodb.signals import pre_dynamodb_send
+
+    sent: list[str] = []
+
+    def count(sender: object, operation_name: str, **_: object) -> None:
+        sent.append(operation_name)
+
+    log = SearchLog(max_delay=60)
+    pre_dynamodb_send.connect(count)
+    try:
+        with app.app_context():
+            log.record("first of the minute", 1, 1.0, True, "x")  # quiet worker: written at once
+            for n in range(30):
+                log.record(f"busy {n}", 1, 1.0, True, "x")  # the 25th queued fills a batch
+            queued = log.flush()
+    finally:
+        pre_dynamodb_send.disconnect(count)
+    assert sent == ["BatchWriteItem", "BatchWriteItem", "BatchWriteItem"]
+    assert queued == 5
+    count_items = dynamodb.scan(TableName=table_name, Select="COUNT")["Count"]
+    assert count_items == 31
