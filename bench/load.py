@@ -57,6 +57,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench_checker import TEN_MEDICINES  # noqa: E402  (bench/ is on sys.path as the script's folder)
+
 CPUS = os.cpu_count() or 1
 DEFAULT_CONCURRENCY = 16
 HTTP_TIMEOUT = 10.0
@@ -85,18 +87,6 @@ FAQ_QUERIES = [
     "St John's wort",
     "painkillers in pregnancy",
     "how to store medicines",
-]
-TEN_MEDICINES = [
-    "Coumadin",
-    "Advil",
-    "naproxen",
-    "lisinopril",
-    "spironolactone",
-    "metformin",
-    "contrast dye",
-    "simvastatin",
-    "Tylenol",
-    "sertraline",
 ]
 
 

@@ -469,42 +469,38 @@ class Checker:
         else:
             findings = self._findings(med_a, med_b, res_a, res_b)
             status = "interaction" if findings else "no_known_interaction"
-        if not findings:
+        if findings:
+            lead = findings[0]
+            verdict: dict[str, Any] = {
+                "is_potentially_risky": True,
+                "severity": lead.severity.value,
+                "reason": lead.reason,
+                "advice": lead.advice,
+                "mechanism": lead.mechanism,
+                "sources": lead.sources,
+                "explanation": lead.explanation,
+            }
+        else:
             notes = [n for n in (_name_note(res_a), _name_note(res_b)) if n is not None]
-            return CheckResult(
-                med_a=text_a,
-                med_b=text_b,
-                resolved_a=res_a,
-                resolved_b=res_b,
-                status=status,
-                is_potentially_risky=False,
-                severity=None,
-                reason=NO_INTERACTION_REASON,
-                advice=NO_INTERACTION_ADVICE,
-                mechanism=None,
-                sources=(),
-                explanation="; ".join(
-                    [f"no rule in our database covers {med_a.name} with {med_b.name}", *notes]
-                ),
-                findings=(),
-                unknown=(),
-            )
-        lead = findings[0]
+            covers = f"no rule in our database covers {med_a.name} with {med_b.name}"
+            verdict = {
+                "is_potentially_risky": False,
+                "severity": None,
+                "reason": NO_INTERACTION_REASON,
+                "advice": NO_INTERACTION_ADVICE,
+                "mechanism": None,
+                "sources": (),
+                "explanation": "; ".join([covers, *notes]),
+            }
         return CheckResult(
             med_a=text_a,
             med_b=text_b,
             resolved_a=res_a,
             resolved_b=res_b,
             status=status,
-            is_potentially_risky=True,
-            severity=lead.severity.value,
-            reason=lead.reason,
-            advice=lead.advice,
-            mechanism=lead.mechanism,
-            sources=lead.sources,
-            explanation=lead.explanation,
             findings=findings,
             unknown=(),
+            **verdict,
         )
 
     @staticmethod
