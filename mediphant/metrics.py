@@ -56,12 +56,9 @@ DYNAMODB_THROTTLES = Counter(
 )
 HISTORY_READS = Counter(
     "mediphant_history_reads_total",
-    "History reads by the side that served them (migration phases) and outcome.",
+    "History reads by side (memory, dynamodb) and outcome (hit, miss, error, fallback: "
+    "a gradual-reads miss on DynamoDB served from memory).",
     ["source", "outcome"],
-)
-HISTORY_FALLBACKS = Counter(
-    "mediphant_history_read_fallbacks_total",
-    "History reads that missed DynamoDB and were served from memory (gradual-reads).",
 )
 RATE_LIMITED = Counter(
     "mediphant_rate_limit_rejections_total",
@@ -73,10 +70,8 @@ _inflight = threading.local()
 
 
 def observe_history_read(source: str, outcome: str) -> None:
-    """Migration read counters: which side served a read, hit or miss, and fallbacks."""
+    """Migration read counters: which side served a read, and how."""
     HISTORY_READS.labels(source, outcome).inc()
-    if outcome == "fallback":
-        HISTORY_FALLBACKS.inc()
 
 
 def _before_send(sender: Any, operation_name: str, **_: Any) -> None:

@@ -22,6 +22,11 @@ STORE_ERRORS = (PynamoDBException,)
 ERROR_HOOKS: list[Callable[[PynamoDBException, bool], None]] = []
 
 
+def condition_failed(exc: PynamoDBException) -> bool:
+    """The write's condition did not hold: a race the caller plans for, not an outage."""
+    return exc.cause_response_code == "ConditionalCheckFailedException"
+
+
 def settled(cause: PynamoDBException) -> None:
     """A call failed the way the caller planned for (a ConditionalCheckFailed race)."""
     for hook in ERROR_HOOKS:

@@ -85,15 +85,12 @@ class DynamoHistory:
         if len(checks) == 1:
             self.add(session_id, checks[0])
             return
-        moment = keys.now()
         with QueryItem.batch_write() as batch:
-            for offset, check in enumerate(checks):
-                # Distinct milliseconds keep the list's order when read newest first.
-                at = moment + timedelta(milliseconds=len(checks) - 1 - offset)
+            for check, at in zip(checks, _moments(len(checks)), strict=True):
                 batch.save(self._item(session_id, check, at))
 
     @guarded("history could not be read")
-    def recent(self, session_id: str, started_at: str | None = None) -> list[HistoryEntry]:
+    def recent(self, session_id: str) -> list[HistoryEntry]:
         """Newest first, at most `limit`, one GSI1 Query; expired items are dropped on read."""
         items = list(
             QueryItem.gsi1.query(
@@ -120,6 +117,13 @@ class DynamoHistory:
             for item in items:
                 batch.delete(item)
         return len(items)
+
+
+def _moments(count: int) -> list[datetime]:
+    """One timestamp per check of a batch, a millisecond apart, the first the newest: the
+    list's order survives reading newest first."""
+    now = keys.now()
+    return [now + timedelta(milliseconds=count - 1 - offset) for offset in range(count)]
 
 
 def _entries(items: Iterable[QueryItem], moment: datetime) -> Iterable[HistoryEntry]:
@@ -162,11 +166,10 @@ class MemoryHistory:
         )
 
     def add_many(self, session_id: str, checks: Sequence[Check]) -> None:
-        moment = keys.now()
+        moments = _moments(len(checks))
         with self._lock:
             entries = self._sessions.pop(session_id, None) or deque(maxlen=self.limit)
-            for offset, check in reversed(list(enumerate(checks))):
-                at = moment + timedelta(milliseconds=len(checks) - 1 - offset)
+            for check, at in reversed(list(zip(checks, moments, strict=True))):
                 entries.appendleft(self._entry(session_id, check, at))
             self._sessions[session_id] = entries
             while len(self._sessions) > self.max_sessions:

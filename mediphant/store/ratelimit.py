@@ -18,7 +18,7 @@ from typing import Any
 from limits.storage import SlidingWindowCounterSupport, Storage
 from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 
-from mediphant.store import keys, settled
+from mediphant.store import condition_failed, keys, settled
 from mediphant.store.models import Item, RateLimitData, RateLimitItem
 
 TTL_AFTER_START = timedelta(hours=1)
@@ -37,10 +37,6 @@ def _ts(epoch: float) -> str:
 
 def _epoch(text: str) -> float:
     return keys.parse_timestamp(text).timestamp()
-
-
-def _condition_failed(exc: PynamoDBException) -> bool:
-    return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
 class DynamoDBStorage(Storage, SlidingWindowCounterSupport):
@@ -84,7 +80,7 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport):
             item.update(actions=[RateLimitItem.Data.count.add(amount)], condition=condition)
             return int(item.Data.count)
         except UpdateError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
             settled(exc)
             # Without a ceiling the condition fails only on a missing window; with one,
@@ -101,7 +97,7 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport):
             created.save(condition=RateLimitItem.PK.does_not_exist())
             return amount
         except PutError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
             settled(exc)
         # Another worker created the window between our two calls: count on it.
@@ -138,24 +134,25 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport):
         self._remember(key, count, start + expiry)
         return count
 
-    def get(self, key: str) -> int:
+    def _current(self, key: str) -> tuple[int, float] | None:
+        """(count, window end) of the key's current window; None when it has none."""
         recalled = self._recalled(key)
         if recalled:
-            return recalled[0]
+            return recalled
         windows = self._windows(key, 1)
-        if windows and _epoch(windows[0].Data.windowEnd) > time.time():
-            return int(windows[0].Data.count)
-        return 0
+        if windows:
+            end = _epoch(windows[0].Data.windowEnd)
+            if end > time.time():
+                return int(windows[0].Data.count), end
+        return None
+
+    def get(self, key: str) -> int:
+        current = self._current(key)
+        return current[0] if current else 0
 
     def get_expiry(self, key: str) -> float:
-        recalled = self._recalled(key)
-        if recalled:
-            return recalled[1]
-        windows = self._windows(key, 1)
-        now = time.time()
-        if windows and _epoch(windows[0].Data.windowEnd) > now:
-            return _epoch(windows[0].Data.windowEnd)
-        return now
+        current = self._current(key)
+        return current[1] if current else time.time()
 
     def check(self) -> bool:
         try:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from mediphant.store import guarded, keys, settled
+from mediphant.store import condition_failed, guarded, keys, settled
 from mediphant.store.models import SessionData, SessionItem
 
 
@@ -47,7 +47,7 @@ class SessionStore:
                 )
                 return
             except UpdateError as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
+                if not condition_failed(exc):
                     raise
                 settled(exc)
             try:
@@ -62,7 +62,7 @@ class SessionStore:
                 return
             except PutError as exc:
                 # A parallel first check created it: loop once more to count on it.
-                if exc.cause_response_code != "ConditionalCheckFailedException":
+                if not condition_failed(exc):
                     raise
                 settled(exc)
 

@@ -12,6 +12,7 @@ from mediphant.extensions import client_limit
 from mediphant.web import checking
 from mediphant.web.errors import api_error, validation_error
 from mediphant.web.faq import search as faq_search
+from mediphant.web.forms import single_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 client_limit(bp)
@@ -58,11 +59,7 @@ def clear_history() -> ResponseReturnValue:
 
 @bp.get("/faq")
 def faq() -> ResponseReturnValue:
-    values = request.args.getlist("q")
-    if len(values) != 1:
-        message = "give one q parameter" if values else "the q parameter is required"
-        return validation_error({"q": message})
-    query, error = clean_query(values[0])
+    query, error = single_arg("q", clean_query)
     if error:
         return validation_error({"q": error})
     return jsonify(faq_search(query).to_api())

@@ -12,16 +12,14 @@ from flask.typing import ResponseReturnValue
 from mediphant.domain.medications import default_formulary
 from mediphant.domain.validation import clean_name
 from mediphant.web.errors import validation_error
+from mediphant.web.forms import single_arg
 
 bp = Blueprint("autocomplete", __name__, url_prefix="/api")
 
 
 @bp.get("/medications")
 def medications() -> ResponseReturnValue:
-    values = request.args.getlist("q")
-    if len(values) != 1:
-        return validation_error({"q": "give one q parameter"})
-    text, error = clean_name(values[0], "a name")
+    text, error = single_arg("q", lambda raw: clean_name(raw, "a name"))
     if error:
         return validation_error({"q": error})
     limit = request.args.get("limit", default=10, type=int) or 10

@@ -12,6 +12,7 @@ from mediphant.domain.validation import clean_query
 from mediphant.extensions import search_limit
 from mediphant.store import StoreUnavailable
 from mediphant.store.searches import SearchLog
+from mediphant.web.forms import single_arg
 
 bp = Blueprint("faq", __name__)
 log = logging.getLogger(__name__)
@@ -54,10 +55,9 @@ def search(query: str) -> SearchResult:
 def faq_page() -> tuple[str, int] | str:
     index = default_index()
     popular = [entry for entry in map(index.get, POPULAR) if entry]
-    raw = request.args.get("q")
-    if raw is None:
+    if "q" not in request.args:
         return render_template("faq.html", query="", result=None, error=None, popular=popular)
-    query, error = clean_query(raw)
+    query, error = single_arg("q", clean_query)
     if error:
         page = render_template("faq.html", query=query, result=None, error=error, popular=popular)
         return page, 400

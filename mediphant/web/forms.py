@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import request
@@ -28,3 +29,16 @@ class CheckForm(FlaskForm):
         for name, message in checked.errors.items():
             self[name].errors = [*self[name].errors, message]
         return csrf_ok and not checked.errors
+
+
+def single_arg(
+    name: str, clean: Callable[[object], tuple[str, str | None]]
+) -> tuple[str, str | None]:
+    """One query-string parameter, cleaned: (value, error). A repeated or missing parameter
+    is an error rather than a silent choice of the first value."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        return "", f"give one {name} parameter"
+    if not values:
+        return "", f"the {name} parameter is required"
+    return clean(values[0])

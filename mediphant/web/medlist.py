@@ -6,18 +6,19 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from mediphant.domain.interactions import default_checker
-from mediphant.domain.validation import MAX_LIST_LENGTH, validate_list
+from mediphant.domain.validation import MAX_LIST_LENGTH, Validated, validate_list
 from mediphant.extensions import client_limit
 from mediphant.web import checking
 
 bp = Blueprint("medlist", __name__)
 
 
-def _render(names: list[str], errors: dict[str, str], status: int = 200) -> tuple[str, int]:
-    rows = (names + [""] * MAX_LIST_LENGTH)[:MAX_LIST_LENGTH]
-    result = None
-    if names and not errors:
-        result = default_checker().check_list(names)
+def _render(raw: list[str], checked: Validated | None, status: int = 200) -> tuple[str, int]:
+    """The form as typed (cleaned where valid), its errors, and the result when all is valid."""
+    typed = [checked.values.get(f"med{i}", name) for i, name in enumerate(raw)] if checked else []
+    errors = checked.errors if checked else {}
+    rows = (typed + [""] * MAX_LIST_LENGTH)[:MAX_LIST_LENGTH]
+    result = default_checker().check_list(typed) if typed and not errors else None
     page = render_template("medlist.html", rows=rows, errors=errors, result=result)
     return page, status
 
@@ -25,10 +26,7 @@ def _render(names: list[str], errors: dict[str, str], status: int = 200) -> tupl
 @bp.get("/list")
 def list_page() -> tuple[str, int]:
     names = request.args.getlist("m")
-    if not names:
-        return _render([], {})
-    checked = validate_list(names)
-    return _render([checked.values.get(f"med{i}", n) for i, n in enumerate(names)], checked.errors)
+    return _render(names, validate_list(list(names)) if names else None)
 
 
 @bp.post("/list")
@@ -37,8 +35,7 @@ def submit_list() -> Response | tuple[str, int]:
     raw = request.form.getlist("med")
     checked = validate_list(list(raw))
     if not checked.ok:
-        typed = [checked.values.get(f"med{i}", n) for i, n in enumerate(raw)]
-        return _render(typed, checked.errors, 400)
+        return _render(raw, checked, 400)
     names = [checked.values[key] for key in sorted(checked.values, key=lambda k: int(k[3:]))]
     result = default_checker().check_list(names)
     # Risky pairs first so they are the newest in the history; then every other pair.

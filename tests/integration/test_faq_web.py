@@ -38,6 +38,8 @@ def test_api_requires_exactly_one_q(client: FlaskClient) -> None:
         assert response.get_json()["details"][0]["field"] == "q"
     repeated = client.get("/api/faq?q=alcohol&q=grapefruit")
     assert repeated.status_code == 400
+    page = client.get("/faq?q=alcohol&q=grapefruit")
+    assert page.status_code == 400 and "give one q parameter" in page.get_data(as_text=True)
 
 
 def test_off_topic_gets_no_confident_answer(client: FlaskClient) -> None:
