@@ -5,8 +5,8 @@ Pure arithmetic (no Flask, no DynamoDB). The rules are DynamoDB's:
 - a write costs ceil(item size / 1 KB) write request units (WRU), minimum 1; an UpdateItem
   costs by the larger of the item before and after; a write whose condition fails still
   costs (by the existing item's size, minimum 1);
-- every write of an item that carries GSI1 keys (QUERY, SESSION) is also written to GSI1:
-  the same WRU again, since GSI1 projects ALL attributes. RATE_LIMIT and FAQ_SEARCH items
+- every write of an item that carries GSI1 keys (QUERY) is also written to GSI1: the same
+  WRU again, since GSI1 projects ALL attributes. SESSION, RATE_LIMIT and FAQ_SEARCH items
   have no GSI1 keys (a sparse index) and cost nothing there;
 - a Query costs ceil(total bytes read / 4 KB) read request units, halved when eventually
   consistent (GSI queries always are), minimum 0.5;
@@ -131,8 +131,6 @@ TYPICAL_ITEMS: dict[str, dict[str, object]] = {
     "SESSION": {
         "PK": f"USER#{_VISITOR}",
         "SK": f"SESSION#{_SESSION}",
-        "GSI1PK": f"SESSION#{_SESSION}",
-        "GSI1SK": f"USER#{_VISITOR}",
         "EntityType": "SESSION",
         "TTL": _EPOCH,
         "Data": {"createdAt": _TS, "lastActivity": _TS, "queryCount": 5},
@@ -164,7 +162,7 @@ TYPICAL_ITEMS: dict[str, dict[str, object]] = {
     },
 }
 
-GSI1_ENTITIES = frozenset({"QUERY", "SESSION"})
+GSI1_ENTITIES = frozenset({"QUERY"})
 """Entities whose items carry GSI1PK/GSI1SK and so are copied into GSI1."""
 
 
@@ -208,7 +206,7 @@ class Workload:
     session_idle_days: float = 30
     """SESSION items live this long after the last check (MEDIPHANT_SESSION_IDLE_DAYS)."""
     checks_per_session: float = 5
-    """A session's first check creates its item (PutItem) after a failed conditional update."""
+    """A session's first check creates its item with a PutItem; later checks update it."""
     requests_per_rate_window: float = 1
     """Limited requests (checks + searches) per client per window; 1 (the default, an upper
     bound) means every one opens a new window: failed UpdateItem + PutItem."""
@@ -330,10 +328,10 @@ def estimate(workload: Workload | None = None, sizes: ItemSizes = NOMINAL_SIZES)
         _write("rate_limit_new_window", "rate limit PutItem, new window", new_windows, wru_rate),
         _write("query_put", "history PutItem (QUERY)", checks, wru_query),
         _write("query_put_gsi1", "  GSI1 copy of QUERY", checks, wru_query),
-        _write("session_update", "session UpdateItem (SESSION)", checks, wru_session),
-        _write("session_update_gsi1", "  GSI1 copy of SESSION", checks - new_sessions, wru_session),
+        _write(
+            "session_update", "session UpdateItem (SESSION)", checks - new_sessions, wru_session
+        ),
         _write("session_create", "session PutItem, new session", new_sessions, wru_session),
-        _write("session_create_gsi1", "  GSI1 copy of new SESSION", new_sessions, wru_session),
         _write(
             "faq_search_put",
             "FAQ search PutItem (FAQ_SEARCH)",
@@ -361,10 +359,10 @@ def estimate(workload: Workload | None = None, sizes: ItemSizes = NOMINAL_SIZES)
         ),
         _storage(
             "storage_session",
-            "storage SESSION + GSI1",
+            "storage SESSION",
             w.checks_per_day / max(w.checks_per_session, 1) * (w.session_idle_days + lag),
             sizes.session,
-            indexed=True,
+            indexed=False,
         ),
         _storage(
             "storage_faq_search",

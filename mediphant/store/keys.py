@@ -57,16 +57,9 @@ QUERY_GSI1SK_PREFIX = QUERY + SEP
 # USER / SESSION ----------------------------------------------------------
 
 
-USER_PREFIX = USER + SEP
-
-
 def user_pk(user_id: str) -> str:
     """`USER#<id>`: the GSI1PK of a session's queries and the PK of a visitor's sessions."""
     return USER + SEP + user_id
-
-
-def user_id(pk: str) -> str:
-    return pk.removeprefix(USER_PREFIX)
 
 
 def session_sk(session_id: str) -> str:

@@ -18,7 +18,10 @@ DEFAULT_TABLE_NAME = "mediphant-data"
 
 
 class GSI1(GlobalSecondaryIndex["Item"]):
-    """Reverse lookups: a session's queries (USER#…), a session by its id (SESSION#…)."""
+    """Reverse lookups: a session's queries (`USER#<session>`), newest first.
+
+    Sparse: only QUERY items carry GSI1 keys; see store/sessions.py for why SESSION does not.
+    """
 
     class Meta:
         index_name = "GSI1"

@@ -15,7 +15,7 @@ from mediphant.domain.interactions import CheckResult, default_checker
 from mediphant.store import StoreUnavailable
 from mediphant.store.history import Check, HistoryEntry, PhasedHistory
 from mediphant.store.sessions import SessionInfo, SessionStore
-from mediphant.web.identity import session_id, session_started, visitor_id
+from mediphant.web.identity import session_id, session_owner, session_started
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +52,14 @@ def record(results: Sequence[CheckResult]) -> bool:
     """
     if not results:
         return True
+    new = session_id() is None
     sid = session_id(create=True)
-    vid = visitor_id(create=True)
-    assert sid is not None and vid is not None
+    owner = session_owner(create=True)
+    assert sid is not None and owner is not None
     checks = [_as_check(result) for result in results]
     try:
         _history().add_many(sid, checks)
-        _sessions().record_check(vid, sid, len(checks))
+        _sessions().record_check(owner, sid, len(checks), new=new)
     except StoreUnavailable as exc:
         log.warning("history write failed: %s", exc.__cause__ or exc)
         return False
@@ -90,12 +91,12 @@ def clear() -> bool:
 
 
 def current_session() -> tuple[SessionInfo | None, bool]:
-    """This browser session's item (found by id through GSI1) and whether it could be read."""
-    sid = session_id()
-    if sid is None:
+    """This browser session's item and whether it could be read."""
+    sid, owner = session_id(), session_owner()
+    if sid is None or owner is None:
         return None, True
     try:
-        return _sessions().find(sid), True
+        return _sessions().find(owner, sid), True
     except StoreUnavailable as exc:
         log.warning("session read failed: %s", exc.__cause__ or exc)
         return None, False

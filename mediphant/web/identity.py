@@ -1,6 +1,7 @@
 """Who is asking: an anonymous visitor id and the browser session's id, both in signed cookies.
 
-The session id lives in Flask's session; the visitor id in its own long-lived cookie.
+The session id lives in Flask's session; the visitor id in its own long-lived cookie, and
+also in the session as the session's owner, so the SESSION item's key travels with the id.
 Both are minted server-side (128 random bits) only when a check is recorded, so page views
 by crawlers write nothing; a client cannot choose either value (no session fixation).
 """
@@ -19,6 +20,7 @@ from mediphant.store import keys
 
 SESSION_KEY = "sid"
 STARTED_KEY = "sid_at"
+OWNER_KEY = "uid"
 VISITOR_COOKIE = "mediphant_visitor"
 VISITOR_LIFETIME = timedelta(days=365)
 
@@ -49,7 +51,14 @@ def rotate_session() -> str:
     session.permanent = True
     session[SESSION_KEY] = _new_id()
     session[STARTED_KEY] = keys.timestamp(keys.now())
+    session[OWNER_KEY] = visitor_id(create=True)
     return session[SESSION_KEY]
+
+
+def session_owner(create: bool = False) -> str | None:
+    """The visitor who started this session (the SESSION item's partition)."""
+    owner = session.get(OWNER_KEY)
+    return owner if isinstance(owner, str) and owner else visitor_id(create)
 
 
 def session_started() -> str | None:

@@ -66,17 +66,16 @@ def test_nominal_sizes_are_the_typical_items_and_fit_in_one_write_unit() -> None
     assert cost.NOMINAL_SIZES.session == cost.item_size(cost.TYPICAL_ITEMS["SESSION"])
     # Only the entities with GSI1 keys are projected into GSI1.
     with_gsi = {name for name, item in cost.TYPICAL_ITEMS.items() if "GSI1PK" in item}
-    assert with_gsi == cost.GSI1_ENTITIES == {"QUERY", "SESSION"}
+    assert with_gsi == cost.GSI1_ENTITIES == {"QUERY"}
 
 
-def test_steady_state_check_costs_five_write_units_and_a_search_two() -> None:
+def test_steady_state_check_costs_four_write_units_and_a_search_two() -> None:
     one_check = estimate(Workload(checks_per_day=1, searches_per_day=0, days_per_month=1, **STEADY))
     assert one_check.line("rate_limit_update").units == 1
     assert one_check.line("query_put").units == 1
     assert one_check.line("query_put_gsi1").units == 1
-    assert one_check.line("session_update").units == 1
-    assert one_check.line("session_update_gsi1").units == pytest.approx(1)
-    assert one_check.write_units == pytest.approx(5)
+    assert one_check.line("session_update").units == pytest.approx(1)
+    assert one_check.write_units == pytest.approx(4)
     assert one_check.read_units == 0.5  # the history view after the redirect
 
     one_search = estimate(
@@ -100,24 +99,22 @@ def test_first_hit_of_a_window_and_first_check_of_a_session_cost_extra_writes() 
     )
     assert est.line("rate_limit_update").units == 10  # every hit tries the update
     assert est.line("rate_limit_new_window").units == 5  # every second opens a window
-    assert est.line("session_update").units == 10  # tried first, fails on a new session
+    assert est.line("session_update").units == 8  # a new session is created, not updated
     assert est.line("session_create").units == 2
-    assert est.line("session_create_gsi1").units == 2
-    assert est.line("session_update_gsi1").units == 8  # failed updates write no index entry
 
 
-def test_gsi1_doubles_writes_and_storage_of_projected_items_only() -> None:
+def test_gsi1_doubles_writes_and_storage_of_indexed_items_only() -> None:
     big = ItemSizes(query=3000, session=1500, rate_limit=3000, faq_search=3000)
     est = estimate(Workload(checks_per_day=1, searches_per_day=1, days_per_month=1, **STEADY), big)
     assert est.line("query_put").units_each == 3
     assert est.line("query_put_gsi1").units_each == 3
     assert est.line("session_update").units_each == 2
-    assert est.line("session_update_gsi1").units_each == 2
-    # No GSI1 line for RATE_LIMIT or FAQ_SEARCH items: the index is sparse.
+    # No GSI1 line for SESSION, RATE_LIMIT or FAQ_SEARCH items: the index is sparse.
+    assert not [line for line in est.lines if "gsi1" in line.key and "session" in line.key]
     assert not [line for line in est.lines if "gsi1" in line.key and "rate" in line.key]
     assert not [line for line in est.lines if "gsi1" in line.key and "faq" in line.key]
     assert est.line("storage_query").units_each == 2 * (3000 + 100)
-    assert est.line("storage_session").units_each == 2 * (1500 + 100)
+    assert est.line("storage_session").units_each == 1500 + 100
     assert est.line("storage_faq_search").units_each == 3000 + 100
     assert est.line("storage_rate_limit").units_each == 3000 + 100
 

@@ -282,7 +282,7 @@ def test_app_policy_allows_every_call_the_app_makes_and_nothing_more() -> None:
     app = _policy(APP_POLICY)
     on_table = _allowed(app, TABLE_ARN)
     assert on_table == runtime, "grant exactly the calls the app makes"
-    assert _allowed(app, INDEX_ARN) == {"Query"}  # GSI1 reads: history and session lookups
+    assert _allowed(app, INDEX_ARN) == {"Query"}  # GSI1 reads: the history
     assert not on_table & (RELEASE_ONLY | OPERATOR_ONLY)
 
 

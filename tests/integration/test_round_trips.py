@@ -1,0 +1,100 @@
+"""DynamoDB calls and capacity per request, as the engine reports them (ReturnConsumedCapacity).
+
+The targets: a check makes at most 3 calls and consumes at most 4 write units; a history
+view is one Query of at most 0.5 read units; the form page with no history makes none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from flask.testing import FlaskClient
+from pynamodb.signals import pre_dynamodb_send
+
+PAIR = {"medA": "warfarin", "medB": "ibuprofen"}
+
+
+@dataclass
+class Call:
+    operation: str
+    units: float = 0.0
+
+
+class _Recorder(logging.Handler):
+    """PynamoDB signals each send and logs each answer's consumed capacity at DEBUG."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.calls: list[Call] = []
+
+    def on_send(self, sender: Any, operation_name: str, **_: Any) -> None:
+        self.calls.append(Call(operation_name))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == "%s %s consumed %s units" and self.calls:
+            capacity = record.args[2]  # type: ignore[index]
+            if isinstance(capacity, list):
+                capacity = sum(float(part.get("CapacityUnits", 0)) for part in capacity)
+            self.calls[-1].units = float(capacity)
+
+
+@contextmanager
+def recorded() -> Iterator[list[Call]]:
+    recorder = _Recorder()
+    logger = logging.getLogger("pynamodb.connection.base")
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(recorder)
+    pre_dynamodb_send.connect(recorder.on_send)
+    try:
+        yield recorder.calls
+    finally:
+        pre_dynamodb_send.disconnect(recorder.on_send)
+        logger.removeHandler(recorder)
+        logger.setLevel(level)
+
+
+def _writes(calls: list[Call]) -> float:
+    return sum(c.units for c in calls if c.operation in {"PutItem", "UpdateItem"})
+
+
+def test_a_returning_clients_check_is_three_calls_and_four_write_units(
+    client: FlaskClient,
+) -> None:
+    client.post("/api/interactions", json=PAIR)  # opens the rate-limit window and the session
+    with recorded() as api_calls:
+        assert client.post("/api/interactions", json=PAIR).status_code == 200
+    with recorded() as page_calls:
+        assert client.post("/", data=PAIR).status_code == 303
+    for calls in (api_calls, page_calls):
+        assert [c.operation for c in calls] == ["UpdateItem", "PutItem", "UpdateItem"]
+        # rate-limit count 1, QUERY item 1 + its GSI1 copy 1, SESSION item 1 (not indexed)
+        assert _writes(calls) == 4
+
+
+def test_the_first_check_of_a_new_session_creates_it_without_a_failed_update(
+    client: FlaskClient,
+) -> None:
+    client.get("/api/faq?q=grapefruit")  # a limited call opens the window, not a session
+    with recorded() as calls:
+        assert client.post("/api/interactions", json=PAIR).status_code == 200
+    assert [c.operation for c in calls] == ["UpdateItem", "PutItem", "PutItem"]
+    assert _writes(calls) == 4
+
+
+def test_history_is_one_query_of_half_a_read_unit_and_the_form_page_none(
+    client: FlaskClient,
+) -> None:
+    with recorded() as first_visit:
+        assert client.get("/").status_code == 200
+    assert first_visit == []
+    for _ in range(10):
+        client.post("/api/interactions", json=PAIR)
+    with recorded() as history:
+        page = client.get("/history")
+    assert page.status_code == 200 and page.get_data(as_text=True).count("<li class=") == 10
+    assert [(c.operation, c.units) for c in history] == [("Query", 0.5)]
