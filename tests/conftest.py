@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from mediphant import create_app
 from mediphant.extensions import limiter
@@ -31,6 +33,15 @@ def table_name() -> str:
     return f"mediphant-test-{uuid.uuid4().hex[:12]}"
 
 
+class ServerLikeClient(FlaskClient):
+    """Closes each response once read, as a WSGI server does after sending it, so work
+    deferred with call_on_close (session bumps, search analytics) has run when it returns."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 def make_app(engine: LocalEngine, table_name: str, **overrides: object) -> Flask:
     settings = {
         "env": "testing",
@@ -41,6 +52,7 @@ def make_app(engine: LocalEngine, table_name: str, **overrides: object) -> Flask
         **overrides,
     }
     app = create_app(settings)
+    app.test_client_class = ServerLikeClient
     # The one Limiter serves every test app of this process: start each with its storage
     # marked alive, as a freshly started worker would be.
     limiter._storage_dead = False  # noqa: SLF001

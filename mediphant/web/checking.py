@@ -15,6 +15,7 @@ from mediphant.domain.interactions import CheckResult, default_checker
 from mediphant.store import StoreUnavailable
 from mediphant.store.history import Check, HistoryEntry, PhasedHistory
 from mediphant.store.sessions import SessionInfo, SessionStore
+from mediphant.web.deferred import after_response
 from mediphant.web.identity import session_id, session_owner, session_started
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,10 @@ def check_pair(med_a: str, med_b: str) -> CheckResult:
 
 
 def record(results: Sequence[CheckResult]) -> bool:
-    """Remember checks in this session's history and count them on the session item.
+    """Remember checks in this session's history; count them on the session item once
+    the response has been sent (the count is bookkeeping nobody waits for).
 
-    Returns False when the store is unavailable (the caller still shows the answer).
+    Returns False when the history could not be written (the caller still shows the answer).
     """
     if not results:
         return True
@@ -59,10 +61,13 @@ def record(results: Sequence[CheckResult]) -> bool:
     checks = [_as_check(result) for result in results]
     try:
         _history().add_many(sid, checks)
-        _sessions().record_check(owner, sid, len(checks), new=new)
     except StoreUnavailable as exc:
         log.warning("history write failed: %s", exc.__cause__ or exc)
         return False
+    sessions = _sessions()
+    after_response(
+        "session update", lambda: sessions.record_check(owner, sid, len(checks), new=new)
+    )
     return True
 
 

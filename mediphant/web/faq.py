@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
-from flask import Blueprint, Response, after_this_request, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from mediphant.domain.faq import SearchResult, default_index
 from mediphant.domain.validation import clean_query
 from mediphant.extensions import search_limit
-from mediphant.store import StoreUnavailable
 from mediphant.store.searches import SearchLog
+from mediphant.web.deferred import after_response
 from mediphant.web.forms import single_arg
 
 bp = Blueprint("faq", __name__)
-log = logging.getLogger(__name__)
 
 POPULAR = (
     "missed-dose",
@@ -34,19 +32,10 @@ def search(query: str) -> SearchResult:
     elapsed_ms = (time.perf_counter() - started) * 1000
     searches: SearchLog = current_app.extensions["mediphant.searches"]
     top_id = result.matches[0].entry.id if result.matches else None
-
-    def write() -> None:
-        try:
-            searches.record(query, len(result.matches), elapsed_ms, result.confident, top_id)
-        except StoreUnavailable as exc:
-            log.warning("search analytics write failed: %s", exc.__cause__ or exc)
-
-    @after_this_request
-    def log_when_sent(response: Response) -> Response:
-        # call_on_close runs once the server has sent the response: the visitor never waits.
-        response.call_on_close(write)
-        return response
-
+    after_response(
+        "search analytics write",
+        lambda: searches.record(query, len(result.matches), elapsed_ms, result.confident, top_id),
+    )
     return result
 
 

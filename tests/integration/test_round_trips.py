@@ -1,7 +1,8 @@
 """DynamoDB calls and capacity per request, as the engine reports them (ReturnConsumedCapacity).
 
-The targets: a check makes at most 3 calls and consumes at most 4 write units; a history
-view is one Query of at most 0.5 read units; the form page with no history makes none.
+The targets: a check makes at most 3 calls and consumes at most 4 write units (the session
+update among them runs after the response); a history view is one Query of at most 0.5
+read units; the form page with no history makes none.
 """
 
 from __future__ import annotations
@@ -74,6 +75,18 @@ def test_a_returning_clients_check_is_three_calls_and_four_write_units(
         assert [c.operation for c in calls] == ["UpdateItem", "PutItem", "UpdateItem"]
         # rate-limit count 1, QUERY item 1 + its GSI1 copy 1, SESSION item 1 (not indexed)
         assert _writes(calls) == 4
+
+
+def test_the_session_update_waits_until_the_response_has_been_sent(
+    client: FlaskClient,
+) -> None:
+    client.post("/api/interactions", json=PAIR)
+    with recorded() as calls:
+        response = client.post("/api/interactions", json=PAIR, buffered=False)
+        on_the_critical_path = [c.operation for c in calls]
+        response.close()  # what the server does once the last byte has gone out
+    assert on_the_critical_path == ["UpdateItem", "PutItem"]
+    assert [c.operation for c in calls] == ["UpdateItem", "PutItem", "UpdateItem"]
 
 
 def test_the_first_check_of_a_new_session_creates_it_without_a_failed_update(
