@@ -83,6 +83,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         headers,
         health,
         identity,
+        links,
         medlist,
         observability,
         openapi,
@@ -95,6 +96,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     headers.init_app(app)
     identity.init_app(app)
+    links.init_app(app)
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(medlist.bp)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import Blueprint, current_app, request
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 
 import mediphant.store.ratelimit  # noqa: F401  (registers the "dynamodb://" storage scheme)
 from mediphant.web.identity import client_key
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 csrf = CSRFProtect()
-limiter = Limiter(key_func=client_key)
+# No limit applies to every request, so the limiter does not check each one itself
+# (auto_check): the views and the blueprint that are limited check their own limit
+# below, and every other page skips the limiter's per-request lookups.
+limiter = Limiter(key_func=client_key, auto_check=False)
 
 
 def _client_limit() -> str:
@@ -18,8 +28,35 @@ def _client_limit() -> str:
 
 
 # One budget per client shared by checks, lists, FAQ searches and the API.
-client_limit = limiter.shared_limit(_client_limit, scope="client")
+_client_budget = limiter.shared_limit(_client_limit, scope="client")
 # The FAQ page draws on the same budget only when it searches (a bare visit is free).
-search_limit = limiter.shared_limit(
+_search_budget = limiter.shared_limit(
     _client_limit, scope="client", exempt_when=lambda: "q" not in request.args
 )
+
+
+def _checked(view: Callable[P, R]) -> Callable[P, R]:
+    """Check the limits declared for this view before running it."""
+
+    @wraps(view)
+    def check_then_run(*args: P.args, **kwargs: P.kwargs) -> R:
+        limiter.check()
+        return view(*args, **kwargs)
+
+    return check_then_run
+
+
+def client_limit(view: Callable[P, R]) -> Callable[P, R]:
+    """The view draws on the client's budget."""
+    return _checked(_client_budget(view))
+
+
+def search_limit(view: Callable[P, R]) -> Callable[P, R]:
+    """The view draws on the client's budget when it searches (has a `q` argument)."""
+    return _checked(_search_budget(view))
+
+
+def client_limit_blueprint(bp: Blueprint) -> None:
+    """Every view of the blueprint draws on the client's budget, checked once per request."""
+    _client_budget(bp)
+    bp.before_request(limiter.check)

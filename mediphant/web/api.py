@@ -8,14 +8,14 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from mediphant.domain.validation import clean_query, validate_pair
-from mediphant.extensions import client_limit
+from mediphant.extensions import client_limit_blueprint
 from mediphant.web import checking
 from mediphant.web.errors import api_error, validation_error
 from mediphant.web.faq import search as faq_search
 from mediphant.web.forms import single_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-client_limit(bp)
+client_limit_blueprint(bp)
 
 
 BODY_SHAPE = 'send a JSON object such as {"medA": "warfarin", "medB": "ibuprofen"}'

@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from mediphant.extensions import limiter
 from mediphant.store import STORE_ERRORS, table
 
 bp = Blueprint("health", __name__)
-limiter.exempt(bp)
 
 
 @bp.get("/healthz")

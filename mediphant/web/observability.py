@@ -12,10 +12,8 @@ import uuid
 from flask import Blueprint, Flask, Response, g, has_request_context, request
 
 from mediphant import metrics
-from mediphant.extensions import limiter
 
 bp = Blueprint("observability", __name__)
-limiter.exempt(bp)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")

@@ -18,7 +18,9 @@ bp = Blueprint("pages", __name__)
 @bp.get("/interactions")
 def check_page() -> str:
     """The form; with `?medA=&medB=` (where a check redirects) it also shows the result."""
-    form = CheckForm(formdata=None)
+    # Only displayed, never validated: the page's CSRF token comes from csrf_token() in the
+    # template, so the form need not build a token field of its own.
+    form = CheckForm(formdata=None, meta={"csrf": False})
     result = None
     med_a, med_b = request.args.get("medA"), request.args.get("medB")
     if med_a is not None or med_b is not None:
