@@ -82,6 +82,11 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): _json(_ERROR, text[code]) for code in codes}
 
 
+# gunicorn refuses a request line over 4 KB (limit_request_line) before the app sees it,
+# with an HTML page: a query string can be long enough to get there.
+_URI_TOO_LONG = {"414": {"description": "request line too long (refused by the server)"}}
+
+
 SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {
@@ -178,6 +183,7 @@ SPEC: dict[str, Any] = {
                         "the answer and up to three matches",
                     ),
                     **_errors(400, 429),
+                    **_URI_TOO_LONG,
                 },
             }
         },
@@ -205,6 +211,7 @@ SPEC: dict[str, Any] = {
                         "matching names",
                     ),
                     **_errors(400),
+                    **_URI_TOO_LONG,
                 },
             }
         },
