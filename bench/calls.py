@@ -1,0 +1,357 @@
+"""DynamoDB calls and capacity per request type for bench/load.py, measured in-process
+(the app driven by Flask's test client, PynamoDB's signal and DEBUG log), and the
+table-vs-GSI split of the units through raw boto3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from harness import FAQ_QUERIES, PAIRS, RATE_LIMIT, REGION, SECRET_KEY
+
+
+@dataclass
+class CallRecord:
+    operation: str
+    entity: str
+    units: float | None = None
+    after_response: bool = False
+
+
+def _prefix(value: Any) -> str:
+    text = value.get("S", "") if isinstance(value, dict) else ""
+    return text.split("#", 1)[0]
+
+
+def _entity(operation: str, kwargs: dict[str, Any]) -> str:
+    """What a call touches, read from the request PynamoDB logs (not from the app)."""
+    names = {"QUERY": "QUERY", "RATE_LIMIT": "RATE_LIMIT", "FAQ_SEARCH": "FAQ_SEARCH"}
+    if operation == "Query":
+        values = list((kwargs.get("ExpressionAttributeValues") or {}).values())
+        head = _prefix(values[0]) if values else "?"
+        if kwargs.get("IndexName"):
+            target = {"USER": "QUERY"}.get(head, head)
+            return f"{target} via {kwargs['IndexName']}"
+        return names.get(head, head)
+    if operation == "BatchWriteItem":
+        for requests in (kwargs.get("RequestItems") or {}).values():
+            for request in requests:
+                item = (request.get("PutRequest") or {}).get("Item") or (
+                    request.get("DeleteRequest") or {}
+                ).get("Key", {})
+                return names.get(_prefix(item.get("PK")), "?") + f" ×{len(requests)}"
+    item = kwargs.get("Item") or kwargs.get("Key") or {}
+    head = _prefix(item.get("PK"))
+    if head == "USER":
+        return "SESSION"
+    return names.get(head, head or "?")
+
+
+class CallCounter(logging.Handler):
+    """Counts DynamoDB calls (pre_dynamodb_send) and their consumed capacity (DEBUG log)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.calls: list[CallRecord] = []
+        self.conditional_failures = 0
+        self._entities: list[str] = []
+        self.after_response = False
+
+    # PynamoDB logs "Calling %s with arguments %s" just before it signals the send.
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == "Calling %s with arguments %s":
+            operation, kwargs = record.args  # type: ignore[misc]
+            self._entities.append(_entity(operation, kwargs))
+        elif record.msg == "%s %s consumed %s units":
+            capacity = record.args[2]  # type: ignore[index]
+            if isinstance(capacity, list):  # batch calls: one entry per table
+                capacity = sum(float(part.get("CapacityUnits", 0)) for part in capacity)
+            if self.calls:
+                self.calls[-1].units = float(capacity)
+
+    def on_send(self, sender: Any, operation_name: str, **_: Any) -> None:
+        entity = self._entities.pop(0) if self._entities else "?"
+        self.calls.append(CallRecord(operation_name, entity, after_response=self.after_response))
+
+    def on_store_error(self, exc: Exception, expected: bool) -> None:
+        if expected:
+            self.conditional_failures += 1
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self._entities.clear()
+        self.conditional_failures = 0
+        self.after_response = False
+
+
+@dataclass
+class CallRow:
+    key: str
+    label: str
+    status: int
+    critical: list[CallRecord]
+    after: list[CallRecord]
+    conditional_failures: int
+    note: str = ""
+
+    @property
+    def calls(self) -> int:
+        return len(self.critical)
+
+    def units(self, records: Sequence[CallRecord] | None = None) -> float:
+        return sum(r.units or 0.0 for r in (self.critical if records is None else records))
+
+    def units_of(self, operations: set[str]) -> float:
+        return sum(r.units or 0.0 for r in self.critical if r.operation in operations)
+
+
+WRITE_OPS = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
+READ_OPS = {"GetItem", "Query", "Scan", "BatchGetItem"}
+
+
+def describe(records: Sequence[CallRecord]) -> str:
+    if not records:
+        return "none"
+    counted = Counter(f"{r.operation} {r.entity}" for r in records)
+    return ", ".join(f"{n}× {name}" if n > 1 else name for name, n in counted.items())
+
+
+def measure_calls(engine_url: str, table_name: str) -> tuple[list[CallRow], int]:
+    """Drive the app in-process and record every DynamoDB call per request type."""
+    from bench_checker import TEN_MEDICINES
+    from flask import Flask
+    from flask.testing import FlaskClient
+    from pynamodb.signals import pre_dynamodb_send
+
+    from mediphant import create_app, store
+    from mediphant.extensions import limiter
+
+    app: Flask = create_app(
+        {
+            "env": "testing",
+            "secret_key": SECRET_KEY,
+            "dynamodb_host": engine_url,
+            "table_name": table_name,
+            "rate_limit": RATE_LIMIT,
+            "WTF_CSRF_ENABLED": False,  # CSRF costs no DynamoDB call
+        }
+    )
+    limiter._storage_dead = False  # noqa: SLF001 - a fresh app, as a freshly started worker
+
+    counter = CallCounter()
+    base_logger = logging.getLogger("pynamodb.connection.base")
+    saved = (base_logger.level, base_logger.propagate)
+    base_logger.setLevel(logging.DEBUG)
+    base_logger.propagate = False
+    base_logger.addHandler(counter)
+    pre_dynamodb_send.connect(counter.on_send, weak=False)
+    store.ERROR_HOOKS.append(counter.on_store_error)
+    rows: list[CallRow] = []
+    page_bytes = 0
+    address = iter(range(1, 250))
+
+    def new_client() -> FlaskClient:
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.99.0.{next(address)}"
+        return client
+
+    def record(
+        key: str, label: str, request: Callable[[], Any], note: str = "", steady: bool = True
+    ) -> Any:
+        """One request's calls. `steady`: the client's rate-limit window already exists;
+        if the minute rolled over in between (the window was created now), measure again."""
+        for _ in range(3):
+            counter.reset()
+            response = request()
+            counter.after_response = True
+            response.close()  # runs call_on_close callbacks, as gunicorn does after sending
+            new_window = any(
+                r.entity == "RATE_LIMIT" and r.operation == "PutItem" for r in counter.calls
+            )
+            if not (steady and new_window):
+                break
+        rows.append(
+            CallRow(
+                key,
+                label,
+                response.status_code,
+                [r for r in counter.calls if not r.after_response],
+                [r for r in counter.calls if r.after_response],
+                counter.conditional_failures,
+                note,
+            )
+        )
+        return response
+
+    def api_check(client: FlaskClient, n: int = 0) -> Any:
+        med_a, med_b = PAIRS[n % len(PAIRS)]
+        return client.post("/api/interactions", json={"medA": med_a, "medB": med_b})
+
+    try:
+        fresh = new_client()
+        response = record("form", "form page, no history (new client)", lambda: fresh.get("/"))
+        page_bytes = len(response.data)
+
+        returning = new_client()
+        for n in range(10):
+            api_check(returning, n).close()  # closed as a server would: deferred work runs
+        record("form_history", "form page with history", lambda: returning.get("/"))
+        record(
+            "check_page",
+            "check (page POST)",
+            lambda: returning.post("/interactions", data={"medA": "warfarin", "medB": "aspirin"}),
+            "returning client: session and rate-limit window exist",
+        )
+        record(
+            "check_page_get",
+            "check result page (the redirected GET)",
+            lambda: returning.get("/interactions?medA=warfarin&medB=aspirin"),
+        )
+        record(
+            "check_api",
+            "check (API)",
+            lambda: api_check(returning, 3),
+            "returning client",
+        )
+        first = new_client()
+        record(
+            "check_first",
+            "first check of a new client (API)",
+            lambda: api_check(first, 4),
+            "new rate-limit window (the conditional update fails, a put creates it); "
+            "new session (created at once)",
+            steady=False,
+        )
+        historic = new_client()
+        for n in range(10):
+            api_check(historic, n).close()
+        record("history", "history view (10 checks)", lambda: historic.get("/history"))
+        record(
+            "faq_page",
+            "FAQ page search",
+            lambda: returning.get("/faq?q=" + quote(FAQ_QUERIES[0])),
+            "the FAQ_SEARCH write runs after the response has been sent",
+        )
+        record(
+            "faq_api",
+            "API FAQ search",
+            lambda: returning.get("/api/faq?q=" + quote(FAQ_QUERIES[1])),
+        )
+        record(
+            "medlist",
+            "medication list of 10 (45 pairs, batched writes)",
+            lambda: returning.post("/list", data={"med": TEN_MEDICINES}),
+        )
+    finally:
+        pre_dynamodb_send.disconnect(counter.on_send)
+        store.ERROR_HOOKS.remove(counter.on_store_error)
+        base_logger.removeHandler(counter)
+        base_logger.setLevel(saved[0])
+        base_logger.propagate = saved[1]
+    return rows, page_bytes
+
+
+def capacity_breakdown(engine_url: str, table_name: str) -> list[tuple[str, dict[str, Any]]]:
+    """ReturnConsumedCapacity=INDEXES through raw boto3: table vs GSI1 units.
+
+    The items are the app's own (serialised by its models); the update expressions
+    mirror SessionStore.record_check and the rate-limit storage's hot path.
+    """
+    import boto3
+
+    from mediphant.store import keys
+    from mediphant.store.history import Check, DynamoHistory
+    from mediphant.store.sessions import SessionStore
+
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=engine_url,
+        region_name=REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    session = f"bench-indexes-{uuid.uuid4().hex[:8]}"
+    history = DynamoHistory()
+    check = Check("warfarin", "ibuprofen", True, "Both raise the bleeding risk.", "major", "ok")
+    out: list[tuple[str, dict[str, Any]]] = []
+    moment = keys.now()
+    for n in range(10):
+        item = history._item(session, check, moment + dt.timedelta(milliseconds=n))  # noqa: SLF001
+        answer = client.put_item(
+            TableName=table_name, Item=item.serialize(), ReturnConsumedCapacity="INDEXES"
+        )
+        if n == 0:
+            out.append(("PutItem of a new QUERY item (history)", answer["ConsumedCapacity"]))
+    # The SESSION item exactly as the app writes it: created by the store, read back raw,
+    # then deleted and put again to measure a first check's PutItem.
+    user, sid = f"bench-visitor-{session}", session
+    SessionStore().record_check(user, sid, new=True)
+    session_key = {"PK": {"S": keys.user_pk(user)}, "SK": {"S": keys.session_sk(sid)}}
+    session_item = client.get_item(TableName=table_name, Key=session_key, ConsistentRead=True)[
+        "Item"
+    ]
+    client.delete_item(TableName=table_name, Key=session_key)
+    answer = client.put_item(
+        TableName=table_name, Item=session_item, ReturnConsumedCapacity="INDEXES"
+    )
+    out.append(("PutItem of a new SESSION item (first check)", answer["ConsumedCapacity"]))
+    now = int(time.time())
+    answer = client.update_item(
+        TableName=table_name,
+        Key=session_key,
+        UpdateExpression="ADD #d.#q :one SET #d.#l = :ts, #t = :ttl",
+        ConditionExpression="attribute_exists(PK)",
+        ExpressionAttributeNames={
+            "#d": "Data",
+            "#q": "queryCount",
+            "#l": "lastActivity",
+            "#t": "TTL",
+        },
+        ExpressionAttributeValues={
+            ":one": {"N": "1"},
+            ":ts": {"S": keys.timestamp(keys.now())},
+            ":ttl": {"N": str(now + 2 * 86400)},
+        },
+        ReturnConsumedCapacity="INDEXES",
+    )
+    out.append(("UpdateItem of the SESSION item (every check)", answer["ConsumedCapacity"]))
+    limiter_key = {"PK": {"S": f"RATE_LIMIT#bench-{session}"}, "SK": {"S": "WINDOW#w"}}
+    client.put_item(
+        TableName=table_name,
+        Item={
+            **limiter_key,
+            "EntityType": {"S": "RATE_LIMIT"},
+            "Data": {"M": {"count": {"N": "1"}}},
+        },
+    )
+    answer = client.update_item(
+        TableName=table_name,
+        Key=limiter_key,
+        UpdateExpression="ADD #d.#c :one",
+        ConditionExpression="attribute_exists(PK)",
+        ExpressionAttributeNames={"#d": "Data", "#c": "count"},
+        ExpressionAttributeValues={":one": {"N": "1"}},
+        ReturnConsumedCapacity="INDEXES",
+    )
+    out.append(
+        ("UpdateItem of a RATE_LIMIT window (every limited request)", answer["ConsumedCapacity"])
+    )
+    answer = client.query(
+        TableName=table_name,
+        IndexName="GSI1",
+        KeyConditionExpression="GSI1PK = :pk AND begins_with(GSI1SK, :sk)",
+        ExpressionAttributeValues={":pk": {"S": keys.user_pk(session)}, ":sk": {"S": "QUERY#"}},
+        ScanIndexForward=False,
+        Limit=10,
+        ReturnConsumedCapacity="INDEXES",
+    )
+    out.append(("Query GSI1, 10 newest QUERY items (history)", answer["ConsumedCapacity"]))
+    return out
