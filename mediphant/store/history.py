@@ -81,12 +81,17 @@ class DynamoHistory:
 
     @guarded("history could not be saved")
     def add_many(self, session_id: str, checks: Sequence[Check]) -> None:
-        """One BatchWriteItem per 25 checks (a medication list), not one PutItem each."""
-        if len(checks) == 1:
-            self.add(session_id, checks[0])
+        """The batch's first (newest) `limit` checks, in one BatchWriteItem per 25.
+
+        The history never shows more than `limit` items, so the rest of a long medication
+        list would cost write units for items no read can return.
+        """
+        kept = checks[: self.limit]
+        if len(kept) == 1:
+            self.add(session_id, kept[0])
             return
         with QueryItem.batch_write() as batch:
-            for check, at in zip(checks, _moments(len(checks)), strict=True):
+            for check, at in zip(kept, _moments(len(kept)), strict=True):
                 batch.save(self._item(session_id, check, at))
 
     @guarded("history could not be read")

@@ -40,6 +40,29 @@ def test_every_checked_pair_is_recorded_in_one_batch(
     assert history[0]["isPotentiallyRisky"] is True
 
 
+def test_a_long_list_writes_only_what_the_history_can_show(
+    client: FlaskClient, dynamodb, table_name: str
+) -> None:  # type: ignore[no-untyped-def]
+    """10 medicines are 45 pairs; the history shows 10, the risky ones first."""
+    names = ["warfarin", "ibuprofen", "lisinopril", "spironolactone", "metformin"]
+    names += ["simvastatin", "clarithromycin", "sertraline", "tramadol", "omeprazole"]
+    client.post("/list", data={"med": names})
+    items = dynamodb.scan(
+        TableName=table_name,
+        FilterExpression="EntityType = :t",
+        ExpressionAttributeValues={":t": {"S": "QUERY"}},
+    )["Items"]
+    assert len(items) == 10
+    history = client.get("/api/history").get_json()["history"]
+    assert len(history) == 10
+    # Most severe first (simvastatin + clarithromycin is contraindicated), risky before safe.
+    assert {history[0]["medA"], history[0]["medB"]} == {"simvastatin", "clarithromycin"}
+    flags = [entry["isPotentiallyRisky"] for entry in history]
+    assert flags[0] is True and flags == sorted(flags, reverse=True)
+    # The session still counts every pair checked.
+    assert "<dt>Checks</dt><dd>45</dd>" in client.get("/session").get_data(as_text=True)
+
+
 def test_list_validation(client: FlaskClient) -> None:
     one = client.post("/list", data={"med": ["warfarin", "", ""]})
     assert one.status_code == 400 and "at least two" in one.get_data(as_text=True)
