@@ -75,6 +75,15 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+def stored(dynamodb: Any, table_name: str, entity: str) -> list[dict[str, Any]]:
+    """Every item of one entity type, raw as another program reads it (a Scan: tests only)."""
+    return dynamodb.scan(
+        TableName=table_name,
+        FilterExpression="EntityType = :t",
+        ExpressionAttributeValues={":t": {"S": entity}},
+    )["Items"]
+
+
 @pytest.fixture
 def dynamodb(engine: LocalEngine):  # type: ignore[no-untyped-def]
     """A raw boto3 client, to write and read items exactly as another program would."""

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from mediphant.store import keys, table
 from mediphant.store.searches import SearchLog, query_hash
-from tests.conftest import make_app
+from tests.conftest import make_app, stored
 
 TOKEN = "admin-token-for-tests-0123456789"
 
@@ -64,12 +64,7 @@ def test_each_search_writes_one_item_in_the_seeds_shape(
     client: FlaskClient, dynamodb, table_name: str
 ) -> None:  # type: ignore[no-untyped-def]
     _search(client, "Medication adherence")
-    items = dynamodb.scan(
-        TableName=table_name,
-        FilterExpression="EntityType = :t",
-        ExpressionAttributeValues={":t": {"S": "FAQ_SEARCH"}},
-    )["Items"]
-    (item,) = items
+    (item,) = stored(dynamodb, table_name, "FAQ_SEARCH")
     data = item["Data"]["M"]
     ts = data["timestamp"]["S"]
     assert item["PK"]["S"] == f"FAQ_SEARCH#{ts[:10]}"

@@ -6,6 +6,8 @@ import re
 
 from flask.testing import FlaskClient
 
+from tests.conftest import stored
+
 
 def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
@@ -29,13 +31,7 @@ def test_every_checked_pair_is_recorded_in_one_batch(
     client: FlaskClient, dynamodb, table_name: str
 ) -> None:  # type: ignore[no-untyped-def]
     client.post("/list", data={"med": ["warfarin", "ibuprofen", "lisinopril", "spironolactone"]})
-    count = dynamodb.scan(
-        TableName=table_name,
-        Select="COUNT",
-        FilterExpression="EntityType = :t",
-        ExpressionAttributeValues={":t": {"S": "QUERY"}},
-    )["Count"]
-    assert count == 6  # 4 medicines, 6 pairs
+    assert len(stored(dynamodb, table_name, "QUERY")) == 6  # 4 medicines, 6 pairs
     history = client.get("/api/history").get_json()["history"]
     assert history[0]["isPotentiallyRisky"] is True
 
@@ -47,12 +43,7 @@ def test_a_long_list_writes_only_what_the_history_can_show(
     names = ["warfarin", "ibuprofen", "lisinopril", "spironolactone", "metformin"]
     names += ["simvastatin", "clarithromycin", "sertraline", "tramadol", "omeprazole"]
     client.post("/list", data={"med": names})
-    items = dynamodb.scan(
-        TableName=table_name,
-        FilterExpression="EntityType = :t",
-        ExpressionAttributeValues={":t": {"S": "QUERY"}},
-    )["Items"]
-    assert len(items) == 10
+    assert len(stored(dynamodb, table_name, "QUERY")) == 10
     history = client.get("/api/history").get_json()["history"]
     assert len(history) == 10
     # Most severe first (simvastatin + clarithromycin is contraindicated), risky before safe.

@@ -8,24 +8,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from mediphant.store.sessions import SessionStore
-
-
-def _session_items(dynamodb, table_name: str) -> list[dict]:  # type: ignore[no-untyped-def]
-    return dynamodb.scan(
-        TableName=table_name,
-        FilterExpression="EntityType = :t",
-        ExpressionAttributeValues={":t": {"S": "SESSION"}},
-    )["Items"]
+from tests.conftest import stored
 
 
 def test_first_check_creates_one_item_in_the_seeds_shape(
     client: FlaskClient, dynamodb, table_name: str
 ) -> None:  # type: ignore[no-untyped-def]
     client.get("/")
-    assert _session_items(dynamodb, table_name) == []
+    assert stored(dynamodb, table_name, "SESSION") == []
     for _ in range(3):
         client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
-    (item,) = _session_items(dynamodb, table_name)
+    (item,) = stored(dynamodb, table_name, "SESSION")
     user = item["PK"]["S"].removeprefix("USER#")
     session = item["SK"]["S"].removeprefix("SESSION#")
     # No GSI1 keys: every check updates this item, and an indexed copy would double that write.
@@ -75,15 +68,11 @@ def test_session_page_and_rotation(client: FlaskClient, dynamodb, table_name: st
     assert client.get("/api/history").get_json() == {"history": []}
     assert "No checks yet in this session" in client.get("/session").get_data(as_text=True)
     client.post("/api/interactions", json={"medA": "lisinopril", "medB": "spironolactone"})
-    items = _session_items(dynamodb, table_name)
+    items = stored(dynamodb, table_name, "SESSION")
     assert len(items) == 2
     assert len({item["PK"]["S"] for item in items}) == 1  # same visitor, two sessions
     # The old session's history is still in the table under its own id.
-    queries = dynamodb.scan(
-        TableName=table_name,
-        FilterExpression="EntityType = :t",
-        ExpressionAttributeValues={":t": {"S": "QUERY"}},
-    )["Items"]
+    queries = stored(dynamodb, table_name, "QUERY")
     assert len({q["GSI1PK"]["S"] for q in queries}) == 2
 
 
