@@ -55,7 +55,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         settings.aws_region,
         settings.dynamodb_host,
         settings.dynamodb_timeout_seconds,
-        settings.dynamodb_max_retries,
+        settings.storage_limits,
+        pool_connections=max(10, 2 * settings.dynamodb_max_waiting),
     )
     app.extensions["mediphant.history"] = PhasedHistory(
         settings.storage_phase,
@@ -78,6 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         admin,
         api,
         autocomplete,
+        budget,
         errors,
         faq,
         headers,
@@ -92,6 +94,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # First, so request ids and timings cover requests the limiter or CSRF turns away.
     observability.init_app(app)
+    budget.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     headers.init_app(app)

@@ -9,6 +9,7 @@ from typing import Any
 
 from limits import parse_many
 
+from mediphant.store.guard import Limits
 from mediphant.store.history import PHASES as STORAGE_PHASES
 
 DEFAULT_SECRET = "dev-only-change-me"
@@ -30,8 +31,13 @@ class Settings:
     table_name: str = "mediphant-data"
     dynamodb_host: str | None = None
     aws_region: str = "us-east-1"
-    dynamodb_timeout_seconds: float = 2.0
+    dynamodb_timeout_seconds: float = 0.3
     dynamodb_max_retries: int = 1
+    dynamodb_budget_seconds: float = 0.8
+    dynamodb_slow_seconds: float = 0.25
+    dynamodb_max_waiting: int = 4
+    breaker_trip_after: int = 5
+    breaker_open_seconds: float = 3.0
     history_ttl_days: int = 30
     history_limit: int = 10
     session_idle_days: int = 30
@@ -47,6 +53,17 @@ class Settings:
     @property
     def is_local_engine(self) -> bool:
         return self.dynamodb_host is not None
+
+    @property
+    def storage_limits(self) -> Limits:
+        return Limits(
+            budget=self.dynamodb_budget_seconds,
+            slow=self.dynamodb_slow_seconds,
+            retries=self.dynamodb_max_retries,
+            trip_after=self.breaker_trip_after,
+            open_seconds=self.breaker_open_seconds,
+            max_waiting=self.dynamodb_max_waiting,
+        )
 
     def validate(self) -> Settings:
         if self.env not in ENVIRONMENTS:
@@ -66,6 +83,22 @@ class Settings:
             raise ConfigError("MEDIPHANT_DYNAMODB_HOST must be a URL such as http://127.0.0.1:8001")
         if self.dynamodb_timeout_seconds <= 0:
             raise ConfigError("MEDIPHANT_DYNAMODB_TIMEOUT must be positive")
+        if self.dynamodb_budget_seconds < self.dynamodb_timeout_seconds:
+            raise ConfigError(
+                "MEDIPHANT_DYNAMODB_BUDGET must be at least MEDIPHANT_DYNAMODB_TIMEOUT "
+                "(a request's storage budget holds at least one call)"
+            )
+        if not 0 <= self.dynamodb_max_retries <= 3:
+            raise ConfigError("MEDIPHANT_DYNAMODB_RETRIES must be between 0 and 3")
+        if self.dynamodb_slow_seconds <= 0:
+            raise ConfigError("MEDIPHANT_DYNAMODB_SLOW must be positive")
+        if self.dynamodb_max_waiting < 1:
+            raise ConfigError("MEDIPHANT_DYNAMODB_MAX_WAITING must be at least 1")
+        if self.breaker_trip_after < 1 or self.breaker_open_seconds <= 0:
+            raise ConfigError(
+                "MEDIPHANT_BREAKER_TRIP_AFTER must be at least 1 and "
+                "MEDIPHANT_BREAKER_OPEN_SECONDS positive"
+            )
         try:
             parse_many(self.rate_limit)
         except ValueError:
@@ -123,8 +156,13 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         table_name=env.get("MEDIPHANT_TABLE_NAME", "mediphant-data"),
         dynamodb_host=env.get("MEDIPHANT_DYNAMODB_HOST") or None,
         aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
-        dynamodb_timeout_seconds=_number(env, "MEDIPHANT_DYNAMODB_TIMEOUT", 2.0, float),
+        dynamodb_timeout_seconds=_number(env, "MEDIPHANT_DYNAMODB_TIMEOUT", 0.3, float),
         dynamodb_max_retries=_number(env, "MEDIPHANT_DYNAMODB_RETRIES", 1, int),
+        dynamodb_budget_seconds=_number(env, "MEDIPHANT_DYNAMODB_BUDGET", 0.8, float),
+        dynamodb_slow_seconds=_number(env, "MEDIPHANT_DYNAMODB_SLOW", 0.25, float),
+        dynamodb_max_waiting=_number(env, "MEDIPHANT_DYNAMODB_MAX_WAITING", 4, int),
+        breaker_trip_after=_number(env, "MEDIPHANT_BREAKER_TRIP_AFTER", 5, int),
+        breaker_open_seconds=_number(env, "MEDIPHANT_BREAKER_OPEN_SECONDS", 3.0, float),
         history_ttl_days=_number(env, "MEDIPHANT_HISTORY_TTL_DAYS", 30, int),
         session_idle_days=_number(env, "MEDIPHANT_SESSION_IDLE_DAYS", 30, int),
         rate_limit=env.get("MEDIPHANT_RATE_LIMIT") or "100 per minute",

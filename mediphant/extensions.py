@@ -11,6 +11,7 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 
 import mediphant.store.ratelimit  # noqa: F401  (registers the "dynamodb://" storage scheme)
+from mediphant.store.guard import CLOSED, GUARD
 from mediphant.web.identity import client_key
 
 P = ParamSpec("P")
@@ -21,6 +22,19 @@ csrf = CSRFProtect()
 # (auto_check): the views and the blueprint that are limited check their own limit
 # below, and every other page skips the limiter's per-request lookups.
 limiter = Limiter(key_func=client_key, auto_check=False)
+
+
+def _revive_limiter(state: str, problem: str) -> None:
+    """Back to the shared counters as soon as the breaker closes again.
+
+    While the table is skipped, flask-limiter counts in memory (its fallback); on its own
+    it would look for the table again only after a growing back-off of up to 32 s.
+    """
+    if state == CLOSED:
+        limiter._storage_dead = False  # noqa: SLF001
+
+
+GUARD.breaker.listeners.append(_revive_limiter)
 
 
 def _client_limit() -> str:

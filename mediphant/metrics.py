@@ -15,6 +15,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -23,6 +24,7 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.signals import post_dynamodb_send, pre_dynamodb_send
 
 from mediphant import store
+from mediphant.store.guard import GUARD, Skipped
 
 # Buckets around the seed's "single-digit millisecond" promise, up to the 2 s timeout.
 LATENCY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -66,6 +68,33 @@ RATE_LIMITED = Counter(
     ["endpoint"],
 )
 
+DYNAMODB_TIMEOUTS = Counter(
+    "mediphant_dynamodb_timeouts_total",
+    "DynamoDB calls that got no answer within the read time-out, by operation.",
+    ["operation"],
+)
+DYNAMODB_SKIPPED = Counter(
+    "mediphant_dynamodb_skipped_total",
+    "DynamoDB calls not made, by reason: circuit open, budget spent, too many waiting.",
+    ["operation", "reason"],
+)
+DYNAMODB_RETRIES = Counter(
+    "mediphant_dynamodb_retries_total",
+    "DynamoDB calls tried a second time within the request's budget, by operation.",
+    ["operation"],
+)
+BREAKER_STATE = Gauge(
+    "mediphant_dynamodb_breaker_state",
+    "Circuit breaker of each worker: 0 closed, 1 half-open, 2 open.",
+    multiprocess_mode="livemax",
+)
+BREAKER_TRANSITIONS = Counter(
+    "mediphant_dynamodb_breaker_transitions_total",
+    "Breaker state changes, by new state and what tripped it.",
+    ["state", "problem"],
+)
+BREAKER_LEVEL = {"closed": 0, "half-open": 1, "open": 2}
+
 _inflight = threading.local()
 
 
@@ -95,12 +124,27 @@ def record_store_error(exc: PynamoDBException, expected: bool) -> None:
     operation = pending[0] if pending else type(exc).__name__
     if pending:
         DYNAMODB_LATENCY.labels(operation).observe(time.perf_counter() - pending[1])
-    if expected:
+    if expected or isinstance(exc.cause, Skipped):  # skipped calls have their own counter
         return
     code = exc.cause_response_code or "ConnectionError"
     DYNAMODB_ERRORS.labels(operation, code).inc()
     if code in THROTTLE_CODES:
         DYNAMODB_THROTTLES.labels(operation).inc()
+
+
+def record_guard_event(event: str, operation: str) -> None:
+    """The guard skipped, timed out or retried a call."""
+    if event == "timeout":
+        DYNAMODB_TIMEOUTS.labels(operation).inc()
+    elif event == "retry":
+        DYNAMODB_RETRIES.labels(operation).inc()
+    elif event.startswith("skipped:"):
+        DYNAMODB_SKIPPED.labels(operation, event.removeprefix("skipped:")).inc()
+
+
+def record_breaker_state(state: str, problem: str) -> None:
+    BREAKER_STATE.set(BREAKER_LEVEL[state])
+    BREAKER_TRANSITIONS.labels(state, problem or "none").inc()
 
 
 def install() -> None:
@@ -110,6 +154,9 @@ def install() -> None:
     pre_dynamodb_send.connect(_before_send, weak=False)
     post_dynamodb_send.connect(_after_send, weak=False)
     store.ERROR_HOOKS.append(record_store_error)
+    GUARD.hooks.append(record_guard_event)
+    GUARD.breaker.listeners.append(record_breaker_state)
+    BREAKER_STATE.set(0)
     install.done = True  # type: ignore[attr-defined]
 
 

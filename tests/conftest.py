@@ -33,6 +33,17 @@ def table_name() -> str:
     return f"mediphant-test-{uuid.uuid4().hex[:12]}"
 
 
+# This machine runs the engine, the app and the test clients on two shared cores, where a
+# call can take far longer than on AWS: the tests of correctness give storage calls room;
+# the brownout tests use the production time-outs and say so.
+TEST_STORAGE_LIMITS = {
+    "dynamodb_timeout_seconds": 3.0,
+    "dynamodb_budget_seconds": 10.0,
+    "dynamodb_slow_seconds": 3.0,
+    "dynamodb_max_waiting": 32,
+}
+
+
 class ServerLikeClient(FlaskClient):
     """Closes each response once read, as a WSGI server does after sending it, so work
     deferred with call_on_close (session bumps, search analytics) has run when it returns."""
@@ -49,6 +60,7 @@ def make_app(engine: LocalEngine, table_name: str, **overrides: object) -> Flask
         "dynamodb_host": engine.url,
         "table_name": table_name,
         "WTF_CSRF_ENABLED": False,
+        **TEST_STORAGE_LIMITS,
         **overrides,
     }
     app = create_app(settings)

@@ -33,6 +33,10 @@ def serve(
         "MEDIPHANT_TABLE_NAME": table_name,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
+        # Room for a busy two-core machine (see TEST_STORAGE_LIMITS in conftest.py).
+        "MEDIPHANT_DYNAMODB_TIMEOUT": "3",
+        "MEDIPHANT_DYNAMODB_BUDGET": "10",
+        "MEDIPHANT_DYNAMODB_SLOW": "3",
         **(env or {}),
     }
     process = subprocess.Popen(

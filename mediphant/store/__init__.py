@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from pynamodb.exceptions import PynamoDBException
 
+from mediphant.store.guard import GUARD, Limits
 from mediphant.store.models import ENTITY_MODELS, Item
 
 
@@ -33,22 +33,14 @@ def settled(cause: PynamoDBException) -> None:
         hook(cause, True)
 
 
-# After DynamoDB could not be reached, repositories fail fast for this long instead of
-# making every request wait for its own timeout during an outage.
-COOL_DOWN_SECONDS = 5.0
-_unreachable_until = 0.0
-
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def unavailable(message: str, cause: PynamoDBException) -> StoreUnavailable:
     """The error a repository raises when DynamoDB fails; tells the hooks first."""
-    global _unreachable_until
     for hook in ERROR_HOOKS:
         hook(cause, False)
-    if cause.cause_response_code is None:  # no answer at all: connection or timeout
-        _unreachable_until = time.monotonic() + COOL_DOWN_SECONDS
     error = StoreUnavailable(message)
     error.__cause__ = cause
     return error
@@ -60,8 +52,6 @@ def guarded(message: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     def decorate(method: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(method)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            if time.monotonic() < _unreachable_until:
-                raise StoreUnavailable(f"{message} (DynamoDB unreachable moments ago)")
             try:
                 return method(*args, **kwargs)
             except PynamoDBException as exc:
@@ -72,27 +62,27 @@ def guarded(message: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return decorate
 
 
-def reset_unreachable() -> None:
-    """Forget a recent outage (a new configuration points somewhere else)."""
-    global _unreachable_until
-    _unreachable_until = 0.0
-
-
 def configure(
     table_name: str,
     region: str,
     host: str | None = None,
-    timeout_seconds: float = 2.0,
-    max_retries: int = 1,
+    timeout_seconds: float = 0.3,
+    limits: Limits | None = None,
+    pool_connections: int = 10,
 ) -> None:
-    """Point every model at one table once, at start-up (PynamoDB reads Meta per class)."""
+    """Point every model at one table once, at start-up (PynamoDB reads Meta per class).
+
+    Every call goes through the process's guard (deadline, retry, breaker); botocore's own
+    retries are off (one attempt per call), so the two never stack.
+    """
     meta = Item.Meta
     meta.table_name = table_name
     meta.region = region
     meta.host = host
     meta.connect_timeout_seconds = timeout_seconds
     meta.read_timeout_seconds = timeout_seconds
-    meta.max_retry_attempts = max_retries
+    meta.max_retry_attempts = 0
+    meta.max_pool_connections = pool_connections
     # A local engine accepts any credentials; dummy ones keep boto from searching for real ones.
     meta.aws_access_key_id = "local" if host else None
     meta.aws_secret_access_key = "local" if host else None
@@ -103,5 +93,6 @@ def configure(
         if "_connection" in vars(model):
             delattr(model, "_connection")
     Item._connection = None
-    Item._get_connection()
-    reset_unreachable()
+    connection = Item._get_connection().connection
+    connection._make_api_call = GUARD.wrap(connection._make_api_call)  # type: ignore[method-assign]
+    GUARD.configure(limits or Limits())

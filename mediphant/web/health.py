@@ -1,13 +1,26 @@
-"""Health endpoints for the load balancer and the orchestrator; never rate limited."""
+"""Health endpoints for the load balancer and the orchestrator; never rate limited.
+
+A slow engine is reported as ready but degraded (200): every instance shares the one
+table, so a fleet that declared itself unready during a brownout would serve nothing,
+while the checker still answers without it. An engine this instance cannot reach at all,
+or a table that is missing or not ACTIVE, is not ready (503): that may be this instance's
+own network or configuration, and traffic is better sent elsewhere.
+"""
 
 from __future__ import annotations
+
+import time
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from mediphant.store import STORE_ERRORS, table
+from mediphant.store.guard import GUARD, OPEN, Skipped
 
 bp = Blueprint("health", __name__)
+
+# What tripped the breaker, as /readyz reports it: the engine answers, but not in time.
+SLOW_PROBLEMS = {"slow", "timeout", "throttled", "error"}
 
 
 @bp.get("/healthz")
@@ -16,13 +29,24 @@ def healthz() -> ResponseReturnValue:
     return jsonify({"status": "ok"})
 
 
+def _degraded(breaker: str) -> ResponseReturnValue:
+    return jsonify({"status": "degraded", "table": "slow", "breaker": breaker})
+
+
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
-    """Ready when the table answers and is ACTIVE; 503 otherwise so traffic goes elsewhere."""
+    """200 ok; 200 degraded when the engine is slow; 503 when unreachable or not ACTIVE."""
+    breaker = GUARD.breaker
+    started = time.monotonic()
     try:
         status = table.describe()["TableStatus"]
-    except STORE_ERRORS:
+    except STORE_ERRORS as exc:
+        if isinstance(exc.cause, Skipped) or breaker.state == OPEN:
+            if breaker.problem in SLOW_PROBLEMS:
+                return _degraded(breaker.state)
         return jsonify({"status": "unavailable", "table": "unreachable"}), 503
     if status != "ACTIVE":
         return jsonify({"status": "unavailable", "table": status}), 503
-    return jsonify({"status": "ok", "table": status})
+    if time.monotonic() - started > GUARD.limits.slow or breaker.state == OPEN:
+        return _degraded(breaker.state)
+    return jsonify({"status": "ok", "table": status, "breaker": breaker.state})

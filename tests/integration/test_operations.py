@@ -133,35 +133,32 @@ def test_store_errors_are_counted_by_operation(table_name: str) -> None:
     assert 'code="ConnectionError"' in metrics.exposition()[0].decode()
 
 
-def test_after_an_unreachable_engine_repositories_fail_fast(table_name: str) -> None:
+def test_after_an_unreachable_engine_the_breaker_skips_calls(table_name: str) -> None:
     import time
 
-    from pynamodb.signals import pre_dynamodb_send
-
     from mediphant.store import StoreUnavailable
+    from mediphant.store.guard import GUARD, OPEN
     from mediphant.store.history import DynamoHistory
 
-    app = make_app(LocalEngine(port=free_port()), table_name, dynamodb_timeout_seconds=0.3)
-    sent: list[str] = []
+    app = make_app(LocalEngine(port=free_port()), table_name, breaker_trip_after=2)
+    events: list[str] = []
 
-    def count(sender: object, operation_name: str, **_: object) -> None:
-        sent.append(operation_name)
+    def note(event: str, operation: str) -> None:
+        events.append(event)
 
-    pre_dynamodb_send.connect(count)
+    GUARD.hooks.append(note)
     try:
         with app.app_context():
             history = DynamoHistory()
-            with pytest.raises(StoreUnavailable):
+            with pytest.raises(StoreUnavailable):  # refused, retried once, refused: trips
                 history.recent("s")
-            assert sent  # the first read really tried the engine
-            tried = len(sent)
+            assert GUARD.breaker.state == OPEN and GUARD.breaker.problem == "unreachable"
+            assert events == ["retry"]
             started = time.perf_counter()
             for _ in range(5):
-                try:
+                with pytest.raises(StoreUnavailable):
                     history.recent("s")
-                except StoreUnavailable as exc:
-                    assert "unreachable" in str(exc)
-            assert len(sent) == tried  # no further calls during the cool-down
+            assert events.count("skipped:circuit open") == 5  # no call made while open
             assert time.perf_counter() - started < 0.1
     finally:
-        pre_dynamodb_send.disconnect(count)
+        GUARD.hooks.remove(note)

@@ -127,7 +127,7 @@ def test_no_raw_ip_is_stored(limited_app, dynamodb, table_name: str) -> None:  #
 def test_outage_falls_back_to_memory_and_recovers(table_name: str) -> None:
     engine = LocalEngine().start()
     try:
-        app = make_app(engine, table_name, rate_limit="5 per minute", dynamodb_timeout_seconds=0.5)
+        app = make_app(engine, table_name, rate_limit="5 per minute")
         with app.app_context():
             table.create()
         client = app.test_client()
@@ -156,8 +156,8 @@ def test_outage_falls_back_to_memory_and_recovers(table_name: str) -> None:
         engine.start()
         with app.app_context():
             table.create()
-        # Both come back on their own: the limiter re-checks its storage with back-off,
-        # the store's fail-fast cool-down (5 s) ends and history answers again.
+        # Both come back on their own: the breaker probes the engine after it has been open
+        # for 3 s, closes on a good answer, and the limiter returns to the shared counters.
         deadline = time.monotonic() + 40
         status = 0
         while time.monotonic() < deadline:

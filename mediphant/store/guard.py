@@ -1,0 +1,260 @@
+"""Every DynamoDB call passes through here: a deadline, one retry, a circuit breaker that
+trips on failures and on slowness, and a bound on how many calls may wait at once.
+
+A slow engine must degrade the app as cleanly as a dead one. Each call gets a short read
+time-out and the request a storage budget; a run of failed or slow calls opens the
+breaker, and while it is open every call is skipped at once, so no request waits on an
+engine that is not answering in time. After `open_seconds` one call probes the engine
+(half-open); a fast answer closes the breaker again.
+
+A skipped call raises `Skipped`, a botocore error: PynamoDB wraps it like any connection
+failure, so repositories, the rate-limit storage and flask-limiter's fallback handle it
+the way they handle an outage.
+
+pybreaker was considered and not used: `CircuitBreaker.call` holds the breaker's lock for
+the whole guarded call, which would serialise every DynamoDB call of a threaded worker,
+and it has no notion of a slow success.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError as BotoConnectionError,
+    ReadTimeoutError,
+)
+
+T = TypeVar("T")
+
+CLOSED, HALF_OPEN, OPEN = "closed", "half-open", "open"
+# Error codes worth one more try after a short pause: capacity and transient server faults.
+RETRYABLE = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+}
+
+
+# Operator actions (db create/drop, TTL set-up) are not guarded: they run from the CLI and
+# at release time, where waiting is right and a breaker would only get in the way.
+UNGUARDED = {
+    "CreateTable",
+    "DeleteTable",
+    "UpdateTable",
+    "UpdateTimeToLive",
+    "DescribeTimeToLive",
+    "ListTables",
+}
+
+
+WAIT_FOR_SLOT = 0.05  # seconds a call may wait for one of the `max_waiting` slots
+
+
+class Skipped(BotoCoreError):
+    """The call was not made: the breaker is open, the budget is spent, or too many wait."""
+
+    fmt = "DynamoDB call skipped: {reason}"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The storage budget (seconds). Documented in the README's configuration table."""
+
+    budget: float = 0.8  # all calls and retries of one request
+    slow: float = 0.25  # a call slower than this counts against the breaker
+    retries: int = 1  # after throttling, a transient server error or a refused connection
+    trip_after: int = 5  # consecutive failed or slow calls that open the breaker
+    open_seconds: float = 3.0  # how long the breaker stays open before one probe
+    max_waiting: int = 4  # calls of one process in flight at once; more are skipped
+
+
+Listener = Callable[..., None]
+
+
+class Breaker:
+    """Closed, open or half-open; trips on consecutive failures or slow calls."""
+
+    def __init__(self, trip_after: int, open_seconds: float) -> None:
+        self.trip_after = trip_after
+        self.open_seconds = open_seconds
+        self.state = CLOSED
+        self.problem = ""  # what tripped it: "slow", "timeout", "unreachable", "throttled", "error"
+        self._failures = 0
+        self._opened_at = 0.0
+        self._probing = False
+        self._lock = threading.Lock()
+        self.listeners: list[Callable[[str, str], None]] = []  # (new state, problem)
+
+    def admit(self) -> bool:
+        """May a call be made now? In half-open, exactly one probe is let through."""
+        with self._lock:
+            if self.state == CLOSED:
+                return True
+            if self.state == OPEN and time.monotonic() - self._opened_at >= self.open_seconds:
+                self._set(HALF_OPEN)
+            if self.state == HALF_OPEN and not self._probing:
+                self._probing = True
+                return True
+            return False
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._failures = 0
+            self._probing = False
+            if self.state != CLOSED:
+                self.problem = ""
+                self._set(CLOSED)
+
+    def failed(self, problem: str) -> None:
+        with self._lock:
+            self._failures += 1
+            self._probing = False
+            if self.state == HALF_OPEN or (
+                self.state == CLOSED and self._failures >= self.trip_after
+            ):
+                self.problem = problem
+                self._opened_at = time.monotonic()
+                self._set(OPEN)
+
+    def release_probe(self) -> None:
+        """A probe ended without telling anything about the engine (e.g. skipped)."""
+        with self._lock:
+            self._probing = False
+
+    def _set(self, state: str) -> None:
+        if state == self.state:
+            return
+        self.state = state
+        for listener in self.listeners:
+            listener(state, self.problem)
+
+
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "dynamodb_deadline", default=None
+)
+
+
+class Guard:
+    """One per process: wraps the connection's API calls (see `store.configure`)."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.configure(limits or Limits())
+        # (event, operation) hooks: "skipped:<reason>", "timeout", "retry"; metrics subscribe.
+        self.hooks: list[Callable[[str, str], None]] = []
+
+    def configure(self, limits: Limits) -> None:
+        self.limits = limits
+        previous = getattr(self, "breaker", None)
+        self.breaker = Breaker(limits.trip_after, limits.open_seconds)
+        if previous is not None:  # a new configuration keeps who listens to the breaker
+            self.breaker.listeners = previous.listeners
+        self._waiting = threading.BoundedSemaphore(limits.max_waiting)
+
+    # --- the request's budget ----------------------------------------------------
+
+    def start_budget(self, seconds: float | None = None) -> contextvars.Token[float | None]:
+        """From now on, this request's calls and retries must end within the budget."""
+        return _deadline.set(time.monotonic() + (seconds or self.limits.budget))
+
+    def end_budget(self, token: contextvars.Token[float | None] | None = None) -> None:
+        if token is not None:
+            _deadline.reset(token)
+        else:
+            _deadline.set(None)
+
+    def remaining(self) -> float:
+        deadline = _deadline.get()
+        return self.limits.budget if deadline is None else deadline - time.monotonic()
+
+    # --- one call ------------------------------------------------------------------
+
+    def _tell(self, event: str, operation: str) -> None:
+        for hook in self.hooks:
+            hook(event, operation)
+
+    def _skip(self, reason: str, operation: str) -> Skipped:
+        self._tell(f"skipped:{reason}", operation)
+        return Skipped(reason=reason)
+
+    def _admit(self, deadline: float, operation: str) -> None:
+        """Take a waiting slot for one attempt, or raise Skipped without calling."""
+        if deadline - time.monotonic() <= 0:
+            raise self._skip("budget spent", operation)
+        if not self.breaker.admit():
+            raise self._skip("circuit open", operation)
+        # A healthy engine frees a slot within milliseconds; a slow one does not.
+        if not self._waiting.acquire(timeout=min(WAIT_FOR_SLOT, max(0.0, deadline - time.monotonic()))):
+            self.breaker.release_probe()
+            raise self._skip("too many waiting", operation)
+
+    def call(self, operation: str, send: Callable[[], T]) -> T:
+        """Make one API call within the budget, with at most `retries` more attempts."""
+        deadline = _deadline.get()
+        if deadline is None:  # outside a request: the call gets a budget of its own
+            deadline = time.monotonic() + self.limits.budget
+        attempt = 0
+        while True:
+            self._admit(deadline, operation)
+            started = time.monotonic()
+            try:
+                result = send()
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                if code not in RETRYABLE:  # an answer: a failed condition, a bad request
+                    self._settle(started)
+                    raise
+                self.breaker.failed("throttled" if "xceeded" in code or "Throttl" in code else "error")
+                error: Exception = exc
+            except ReadTimeoutError:  # the engine took the request and did not answer in time
+                self.breaker.failed("timeout")
+                self._tell("timeout", operation)
+                raise
+            except BotoConnectionError as exc:  # refused or connect time-out: never sent
+                self.breaker.failed("unreachable")
+                error = exc
+            except BotoCoreError:  # reset mid-answer: the write may have landed, no retry
+                self.breaker.failed("unreachable")
+                raise
+            else:
+                self._settle(started)
+                return result
+            finally:
+                self._waiting.release()
+            attempt += 1
+            pause = random.uniform(0.01, 0.05)
+            if attempt > self.limits.retries or deadline - time.monotonic() < pause:
+                raise error
+            self._tell("retry", operation)
+            time.sleep(pause)
+
+    def _settle(self, started: float) -> None:
+        """An answer came: fast ones close the breaker, slow ones count against it."""
+        if time.monotonic() - started > self.limits.slow:
+            self.breaker.failed("slow")
+        else:
+            self.breaker.succeeded()
+
+    def wrap(self, make_api_call: Callable[[str, dict[str, Any]], T]) -> Callable[[str, dict[str, Any]], T]:
+        """Guard a PynamoDB connection's `_make_api_call` (one choke point for every call)."""
+
+        def guarded_call(operation_name: str, operation_kwargs: dict[str, Any]) -> T:
+            if operation_name in UNGUARDED:
+                return make_api_call(operation_name, operation_kwargs)
+            return self.call(operation_name, lambda: make_api_call(operation_name, operation_kwargs))
+
+        guarded_call.guarded = True  # type: ignore[attr-defined]
+        return guarded_call
+
+
+GUARD = Guard()
