@@ -5,8 +5,17 @@ import os
 
 # PORT is what Heroku-style platforms give; GUNICORN_BIND overrides the whole address.
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-# (2 x CPUs) + 1 sync workers: the app waits on DynamoDB, so a few more workers than cores.
+# (2 x CPUs) + 1 worker processes, each with a few threads (gthread). With sync workers a
+# slow DynamoDB turned every wait into queueing for everyone: a request for the form page
+# sat behind checks waiting on the engine. With threads, a worker keeps answering pages
+# that need no table while some of its threads wait; the store's guard lets at most
+# MEDIPHANT_DYNAMODB_MAX_WAITING of them wait at once, so one thread always stays free.
+# PynamoDB keeps one botocore session per thread and one connection pool per process.
+# Measured in bench/ (docs/performance.md, docs/reliability.md): the same throughput as
+# sync workers on a healthy engine, a few MB more per worker for the thread stacks.
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5

@@ -36,8 +36,9 @@ from bench.harness import PAIRS, FAQ_QUERIES, percentile  # noqa: E402
 from mediphant import create_app  # noqa: E402
 from mediphant.store import table  # noqa: E402
 from mediphant.store.local import LocalEngine  # noqa: E402
+from tests.conftest import TEST_STORAGE_LIMITS  # noqa: E402
 from tests.faultproxy import FaultProxy  # noqa: E402
-from tests.live import serve  # noqa: E402
+from tests.live import PRODUCTION_STORAGE_LIMITS, serve  # noqa: E402
 
 SECRET = "bench-brownout-secret-0123456789abcdef"
 CHECKERS = 12
@@ -83,7 +84,9 @@ class Browser:
         self.cookies: dict[str, str] = {}
         self.conn: http.client.HTTPConnection | None = None
 
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, bytes]:
+    def request(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> tuple[int, bytes]:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         data = None
         if body is not None:
@@ -236,7 +239,9 @@ def summarise(run: Run, phases: Sequence[str], recovery: dict[str, float | None]
             )
     lines += ["", "| fault | time to recover (check saved and /readyz 200) |", "| --- | ---: |"]
     for phase, seconds in recovery.items():
-        lines.append(f"| {phase} | {'not within 30 s' if seconds is None else f'{seconds:.1f} s'} |")
+        lines.append(
+            f"| {phase} | {'not within 30 s' if seconds is None else f'{seconds:.1f} s'} |"
+        )
     return "\n".join(lines)
 
 
@@ -251,13 +256,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = "mediphant-brownout"
     with LocalEngine() as engine, FaultProxy(engine.url) as proxy:
         app = create_app(
-            {"env": "testing", "secret_key": SECRET, "dynamodb_host": engine.url, "table_name": name}
+            {
+                "env": "testing",
+                "secret_key": SECRET,
+                "dynamodb_host": engine.url,
+                "table_name": name,
+                **TEST_STORAGE_LIMITS,  # set-up only: a cold engine may be slow at first
+            }
         )
         with app.app_context():
             table.create()
         env = {
             "SECRET_KEY": SECRET,
             "MEDIPHANT_RATE_LIMIT": "1000000 per minute",
+            **PRODUCTION_STORAGE_LIMITS,
         }
         with serve(proxy.url, name, workers=args.workers, env=env) as base:
             run = Run()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mediphant import config, metrics, store
@@ -17,6 +18,7 @@ from mediphant.extensions import csrf, limiter
 from mediphant.store.history import DynamoHistory, MemoryHistory, PhasedHistory
 from mediphant.store.searches import SearchLog
 from mediphant.store.sessions import SessionStore
+from mediphant.web.search_budget import SearchBudget
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,6 +99,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     budget.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    app.extensions["mediphant.search_budgets"] = [
+        SearchBudget(limiter.storage, item, settings.search_lease_shares)
+        for item in parse_many(settings.rate_limit)
+    ]
     headers.init_app(app)
     identity.init_app(app)
     links.init_app(app)

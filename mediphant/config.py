@@ -35,9 +35,10 @@ class Settings:
     dynamodb_max_retries: int = 1
     dynamodb_budget_seconds: float = 0.8
     dynamodb_slow_seconds: float = 0.25
-    dynamodb_max_waiting: int = 4
+    dynamodb_max_waiting: int = 3
     breaker_trip_after: int = 5
     breaker_open_seconds: float = 3.0
+    search_lease_shares: int = 5
     history_ttl_days: int = 30
     history_limit: int = 10
     session_idle_days: int = 30
@@ -94,6 +95,8 @@ class Settings:
             raise ConfigError("MEDIPHANT_DYNAMODB_SLOW must be positive")
         if self.dynamodb_max_waiting < 1:
             raise ConfigError("MEDIPHANT_DYNAMODB_MAX_WAITING must be at least 1")
+        if self.search_lease_shares < 1:
+            raise ConfigError("MEDIPHANT_SEARCH_LEASE_SHARES must be at least 1")
         if self.breaker_trip_after < 1 or self.breaker_open_seconds <= 0:
             raise ConfigError(
                 "MEDIPHANT_BREAKER_TRIP_AFTER must be at least 1 and "
@@ -160,9 +163,17 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         dynamodb_max_retries=_number(env, "MEDIPHANT_DYNAMODB_RETRIES", 1, int),
         dynamodb_budget_seconds=_number(env, "MEDIPHANT_DYNAMODB_BUDGET", 0.8, float),
         dynamodb_slow_seconds=_number(env, "MEDIPHANT_DYNAMODB_SLOW", 0.25, float),
-        dynamodb_max_waiting=_number(env, "MEDIPHANT_DYNAMODB_MAX_WAITING", 4, int),
+        dynamodb_max_waiting=_number(env, "MEDIPHANT_DYNAMODB_MAX_WAITING", 3, int),
         breaker_trip_after=_number(env, "MEDIPHANT_BREAKER_TRIP_AFTER", 5, int),
         breaker_open_seconds=_number(env, "MEDIPHANT_BREAKER_OPEN_SECONDS", 3.0, float),
+        # Workers sharing each client's budget: this host's gunicorn workers by default;
+        # with several hosts, set it to the workers of the whole fleet.
+        search_lease_shares=_number(
+            env,
+            "MEDIPHANT_SEARCH_LEASE_SHARES",
+            _number(env, "WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1, int),
+            int,
+        ),
         history_ttl_days=_number(env, "MEDIPHANT_HISTORY_TTL_DAYS", 30, int),
         session_idle_days=_number(env, "MEDIPHANT_SESSION_IDLE_DAYS", 30, int),
         rate_limit=env.get("MEDIPHANT_RATE_LIMIT") or "100 per minute",

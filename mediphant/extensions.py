@@ -6,9 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import Blueprint, current_app, request
+from flask import current_app
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
+from limits import RateLimitItem
 
 import mediphant.store.ratelimit  # noqa: F401  (registers the "dynamodb://" storage scheme)
 from mediphant.store.guard import CLOSED, GUARD
@@ -42,11 +43,14 @@ def _client_limit() -> str:
 
 
 # One budget per client shared by checks, lists, FAQ searches and the API.
-_client_budget = limiter.shared_limit(_client_limit, scope="client")
-# The FAQ page draws on the same budget only when it searches (a bare visit is free).
-_search_budget = limiter.shared_limit(
-    _client_limit, scope="client", exempt_when=lambda: "q" not in request.args
-)
+SCOPE = "client"
+_client_budget = limiter.shared_limit(_client_limit, scope=SCOPE)
+
+
+def budget_key(item: RateLimitItem) -> str:
+    """The storage key of this client's shared budget, exactly as flask-limiter builds it,
+    so FAQ searches (web/search_budget.py) count on the same item as checks."""
+    return item.key_for(client_key(), SCOPE)
 
 
 def _checked(view: Callable[P, R]) -> Callable[P, R]:
@@ -63,14 +67,3 @@ def _checked(view: Callable[P, R]) -> Callable[P, R]:
 def client_limit(view: Callable[P, R]) -> Callable[P, R]:
     """The view draws on the client's budget."""
     return _checked(_client_budget(view))
-
-
-def search_limit(view: Callable[P, R]) -> Callable[P, R]:
-    """The view draws on the client's budget when it searches (has a `q` argument)."""
-    return _checked(_search_budget(view))
-
-
-def client_limit_blueprint(bp: Blueprint) -> None:
-    """Every view of the blueprint draws on the client's budget, checked once per request."""
-    _client_budget(bp)
-    bp.before_request(limiter.check)

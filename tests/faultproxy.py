@@ -216,7 +216,9 @@ class FaultProxy:
     ) -> tuple[int, bytes]:
         operation = headers.get("x-amz-target", "").rpartition(".")[2]
         request = json.loads(body) if body else {}
-        lagged_query = faults.index_lag and operation == "Query" and request.get("IndexName") == INDEX
+        lagged_query = (
+            faults.index_lag and operation == "Query" and request.get("IndexName") == INDEX
+        )
         held_back: list[dict[str, Any]] = []
         if lagged_query:
             body, restore = _widen_query(request)

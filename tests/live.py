@@ -16,6 +16,15 @@ from mediphant.store.local import free_port, is_answering
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The production defaults of the storage guard (config.py), for the tests and benchmarks
+# that measure a slow engine; every other live server gets room for a busy machine.
+PRODUCTION_STORAGE_LIMITS = {
+    "MEDIPHANT_DYNAMODB_TIMEOUT": "0.3",
+    "MEDIPHANT_DYNAMODB_BUDGET": "0.8",
+    "MEDIPHANT_DYNAMODB_SLOW": "0.25",
+}
+
+
 @contextmanager
 def serve(
     engine_url: str,

@@ -58,9 +58,6 @@ UNGUARDED = {
 }
 
 
-WAIT_FOR_SLOT = 0.05  # seconds a call may wait for one of the `max_waiting` slots
-
-
 class Skipped(BotoCoreError):
     """The call was not made: the breaker is open, the budget is spent, or too many wait."""
 
@@ -76,7 +73,7 @@ class Limits:
     retries: int = 1  # after throttling, a transient server error or a refused connection
     trip_after: int = 5  # consecutive failed or slow calls that open the breaker
     open_seconds: float = 3.0  # how long the breaker stays open before one probe
-    max_waiting: int = 4  # calls of one process in flight at once; more are skipped
+    max_waiting: int = 3  # calls of one process in flight at once (below gunicorn's threads)
 
 
 Listener = Callable[..., None]
@@ -193,8 +190,10 @@ class Guard:
             raise self._skip("budget spent", operation)
         if not self.breaker.admit():
             raise self._skip("circuit open", operation)
-        # A healthy engine frees a slot within milliseconds; a slow one does not.
-        if not self._waiting.acquire(timeout=min(WAIT_FOR_SLOT, max(0.0, deadline - time.monotonic()))):
+        # A call may wait for a slot as long as a call may take before it counts as slow:
+        # a healthy engine frees one well within that, a slow one does not.
+        wait = min(self.limits.slow, max(0.0, deadline - time.monotonic()))
+        if not self._waiting.acquire(timeout=wait):
             self.breaker.release_probe()
             raise self._skip("too many waiting", operation)
 
@@ -214,7 +213,9 @@ class Guard:
                 if code not in RETRYABLE:  # an answer: a failed condition, a bad request
                     self._settle(started)
                     raise
-                self.breaker.failed("throttled" if "xceeded" in code or "Throttl" in code else "error")
+                self.breaker.failed(
+                    "throttled" if "xceeded" in code or "Throttl" in code else "error"
+                )
                 error: Exception = exc
             except ReadTimeoutError:  # the engine took the request and did not answer in time
                 self.breaker.failed("timeout")
@@ -245,13 +246,17 @@ class Guard:
         else:
             self.breaker.succeeded()
 
-    def wrap(self, make_api_call: Callable[[str, dict[str, Any]], T]) -> Callable[[str, dict[str, Any]], T]:
+    def wrap(
+        self, make_api_call: Callable[[str, dict[str, Any]], T]
+    ) -> Callable[[str, dict[str, Any]], T]:
         """Guard a PynamoDB connection's `_make_api_call` (one choke point for every call)."""
 
         def guarded_call(operation_name: str, operation_kwargs: dict[str, Any]) -> T:
             if operation_name in UNGUARDED:
                 return make_api_call(operation_name, operation_kwargs)
-            return self.call(operation_name, lambda: make_api_call(operation_name, operation_kwargs))
+            return self.call(
+                operation_name, lambda: make_api_call(operation_name, operation_kwargs)
+            )
 
         guarded_call.guarded = True  # type: ignore[attr-defined]
         return guarded_call

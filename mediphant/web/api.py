@@ -8,14 +8,13 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from mediphant.domain.validation import clean_query, validate_pair
-from mediphant.extensions import client_limit_blueprint
+from mediphant.extensions import client_limit
 from mediphant.web import checking
 from mediphant.web.errors import api_error, validation_error
 from mediphant.web.faq import search as faq_search
 from mediphant.web.forms import single_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-client_limit_blueprint(bp)
 
 
 BODY_SHAPE = 'send a JSON object such as {"medA": "warfarin", "medB": "ibuprofen"}'
@@ -30,6 +29,7 @@ def _json_object() -> dict[str, Any] | None:
 
 
 @bp.post("/interactions")
+@client_limit
 def check() -> ResponseReturnValue:
     body = _json_object()
     if body is None:
@@ -43,6 +43,7 @@ def check() -> ResponseReturnValue:
 
 
 @bp.get("/history")
+@client_limit
 def history() -> ResponseReturnValue:
     entries, available = checking.recent()
     if not available:
@@ -51,6 +52,7 @@ def history() -> ResponseReturnValue:
 
 
 @bp.delete("/history")
+@client_limit
 def clear_history() -> ResponseReturnValue:
     if not checking.clear():
         return api_error(503, "history is unavailable right now; nothing was cleared")
@@ -62,4 +64,4 @@ def faq() -> ResponseReturnValue:
     query, error = single_arg("q", clean_query)
     if error:
         return validation_error({"q": error})
-    return jsonify(faq_search(query).to_api())
+    return jsonify(faq_search(query).to_api())  # counted by the search lease (web/faq.py)

@@ -1,17 +1,24 @@
-"""The FAQ page: search box, extractive answer, matches with sources, popular questions."""
+"""The FAQ page: search box, extractive answer, matches with sources, popular questions.
+
+Searches are answered from memory and never wait on DynamoDB: their rate-limit count is
+leased (web/search_budget.py) and their analytics written after the response.
+"""
 
 from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, after_this_request, current_app, render_template, request
+from werkzeug.exceptions import TooManyRequests
 
 from mediphant.domain.faq import SearchResult, default_index
 from mediphant.domain.validation import clean_query
-from mediphant.extensions import search_limit
+from mediphant.extensions import budget_key
+from mediphant.periodic import PERIODIC
 from mediphant.store.searches import SearchLog
 from mediphant.web.deferred import after_response
 from mediphant.web.forms import single_arg
+from mediphant.web.search_budget import Decision, SearchBudget
 
 bp = Blueprint("faq", __name__)
 
@@ -25,8 +32,34 @@ POPULAR = (
 )
 
 
+def admit_search() -> None:
+    """Count one search against the client's shared budget; 429 when it is spent."""
+    budgets: list[SearchBudget] = current_app.extensions["mediphant.search_budgets"]
+    decisions: list[Decision] = []
+    for budget in budgets:
+        key = budget_key(budget.item)
+        decision = budget.admit(key)
+        decisions.append(decision)
+        after_response("search budget report", lambda b=budget, k=key: b.report(k, due_only=True))
+        PERIODIC.add(budget.report_all)
+        if not decision.admitted:
+            break
+    tightest = min(decisions, key=lambda d: (d.admitted, d.remaining))
+
+    @after_this_request
+    def headers(response: Response) -> Response:
+        response.headers["X-RateLimit-Limit"] = str(tightest.limit)
+        response.headers["X-RateLimit-Remaining"] = str(tightest.remaining)
+        response.headers["X-RateLimit-Reset"] = str(int(tightest.reset_at))
+        return response
+
+    if not tightest.admitted:
+        raise TooManyRequests(retry_after=max(1, int(tightest.reset_at - time.time()) + 1))
+
+
 def search(query: str) -> SearchResult:
     """Run the search, then log it once the response has gone out (seed pattern 3)."""
+    admit_search()
     started = time.perf_counter()
     result = default_index().search(query)
     elapsed_ms = (time.perf_counter() - started) * 1000
@@ -40,7 +73,6 @@ def search(query: str) -> SearchResult:
 
 
 @bp.get("/faq")
-@search_limit
 def faq_page() -> tuple[str, int] | str:
     index = default_index()
     popular = [entry for entry in map(index.get, POPULAR) if entry]
