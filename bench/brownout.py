@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import boto3  # noqa: E402
 
-from bench.harness import PAIRS, FAQ_QUERIES, percentile  # noqa: E402
+from bench.harness import FAQ_QUERIES, PAIRS, percentile  # noqa: E402
 from mediphant import create_app  # noqa: E402
 from mediphant.store import table  # noqa: E402
 from mediphant.store.local import LocalEngine  # noqa: E402
@@ -148,7 +148,9 @@ def checker(run: Run, base: str, seed: int) -> None:
         sample, payload = timed(
             run,
             "check (API)",
-            lambda: browser.request("POST", "/api/interactions", {"medA": med_a, "medB": med_b}),
+            lambda a=med_a, b=med_b: browser.request(
+                "POST", "/api/interactions", {"medA": a, "medB": b}
+            ),
         )
         if sample.status == 200:
             saved = bool(json.loads(payload).get("historySaved"))
@@ -169,7 +171,7 @@ def visitor(run: Run, base: str) -> None:
     i = 0
     while not run.stop:
         name, path = routes[i % len(routes)]
-        timed(run, name, lambda: browser.request("GET", path(i)))
+        timed(run, name, lambda target=path(i): browser.request("GET", target))
         i += 1
         time.sleep(0.05)
 

@@ -10,6 +10,7 @@ as UnprocessedItems.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import math
@@ -135,20 +136,16 @@ class FaultProxy:
     def _close_listener(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
-            try:
+            with contextlib.suppress(OSError):
                 listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             listener.close()
 
     def _drop_connections(self) -> None:
         with self._lock:
             connections, self._connections = self._connections, set()
         for conn in connections:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             conn.close()
 
     def _accept(self, listener: socket.socket) -> None:

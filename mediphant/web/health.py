@@ -41,9 +41,9 @@ def readyz() -> ResponseReturnValue:
     try:
         status = table.describe()["TableStatus"]
     except STORE_ERRORS as exc:
-        if isinstance(exc.cause, Skipped) or breaker.state == OPEN:
-            if breaker.problem in SLOW_PROBLEMS:
-                return _degraded(breaker.state)
+        tripped = isinstance(exc.cause, Skipped) or breaker.state == OPEN
+        if tripped and breaker.problem in SLOW_PROBLEMS:
+            return _degraded(breaker.state)
         return jsonify({"status": "unavailable", "table": "unreachable"}), 503
     if status != "ACTIVE":
         return jsonify({"status": "unavailable", "table": status}), 503

@@ -134,9 +134,9 @@ class SearchBudget:
                 del self._views[key]  # that window is over: its count no longer matters
                 return True
             lease = self._lease(view)
-            if due_only and view.unreported < max(1, lease // 2):
-                if time.monotonic() - view.since < REPORT_AFTER:
-                    return True
+            young = time.monotonic() - view.since < REPORT_AFTER
+            if due_only and view.unreported < max(1, lease // 2) and young:
+                return True
             amount, view.unreported, view.reporting = view.unreported, 0, view.unreported
         try:
             total = self.storage.incr(key, self.expiry, amount=amount)
