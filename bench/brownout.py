@@ -171,7 +171,8 @@ def visitor(run: Run, base: str) -> None:
     i = 0
     while not run.stop:
         name, path = routes[i % len(routes)]
-        timed(run, name, lambda target=path(i): browser.request("GET", target))
+        target = path(i)
+        timed(run, name, lambda target=target: browser.request("GET", target))
         i += 1
         time.sleep(0.05)
 
