@@ -126,7 +126,7 @@ def record_store_error(exc: PynamoDBException, expected: bool) -> None:
         DYNAMODB_LATENCY.labels(operation).observe(time.perf_counter() - pending[1])
     if expected or isinstance(exc.cause, Skipped):  # skipped calls have their own counter
         return
-    code = exc.cause_response_code or "ConnectionError"
+    code = store.error_code(exc) or "ConnectionError"
     DYNAMODB_ERRORS.labels(operation, code).inc()
     if code in THROTTLE_CODES:
         DYNAMODB_THROTTLES.labels(operation).inc()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -31,8 +32,13 @@ def serve(
     table_name: str,
     workers: int = 2,
     env: Mapping[str, str] | None = None,
+    log: Path | None = None,
 ) -> Iterator[str]:
-    """Start gunicorn with `workers` workers; yield its base URL; stop it afterwards."""
+    """Start gunicorn with `workers` workers; yield its base URL; stop it afterwards.
+
+    gunicorn's error log goes to `log` (a temporary file by default): a pipe nobody
+    reads would fill up and block every worker that logs.
+    """
     port = free_port()
     environment = {
         **os.environ,
@@ -48,6 +54,7 @@ def serve(
         "MEDIPHANT_DYNAMODB_SLOW": "3",
         **(env or {}),
     }
+    log_file = open(log, "wb") if log else tempfile.TemporaryFile()  # noqa: SIM115
     process = subprocess.Popen(
         [
             sys.executable,
@@ -62,14 +69,15 @@ def serve(
         cwd=ROOT,
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log_file,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while not is_answering(url + "/healthz"):
             if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode()[-2000:] if process.stderr else "")
+                log_file.seek(0)
+                raise RuntimeError(log_file.read().decode(errors="replace")[-2000:])
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not start")
             time.sleep(0.1)
@@ -83,3 +91,4 @@ def serve(
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+        log_file.close()

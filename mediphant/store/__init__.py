@@ -22,9 +22,19 @@ STORE_ERRORS = (PynamoDBException,)
 ERROR_HOOKS: list[Callable[[PynamoDBException, bool], None]] = []
 
 
+def error_code(exc: PynamoDBException) -> str | None:
+    """DynamoDB's error code, or None when no answer came (refused, timed out, skipped).
+
+    PynamoDB's own `cause_response_code` raises AttributeError on a read time-out, whose
+    cause carries `response = None`: that turned a slow engine into 500s.
+    """
+    response = getattr(exc.cause, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
 def condition_failed(exc: PynamoDBException) -> bool:
     """The write's condition did not hold: a race the caller plans for, not an outage."""
-    return exc.cause_response_code == "ConditionalCheckFailedException"
+    return error_code(exc) == "ConditionalCheckFailedException"
 
 
 def settled(cause: PynamoDBException) -> None:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mediphant.store import StoreUnavailable, guarded, keys
+from mediphant.periodic import PERIODIC
+from mediphant.store import StoreUnavailable, batches, guarded, keys
 from mediphant.store.models import QueryData, QueryItem
+
+# After a clear, the session's history is swept again this long after (seconds): GSI1 may
+# still have been missing items written just before the clear.
+SWEEP_AFTER = (5.0, 60.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,27 +82,47 @@ class DynamoHistory:
         )
 
     @guarded("history could not be saved")
-    def add(self, session_id: str, check: Check) -> None:
-        self._item(session_id, check, keys.now()).save()
+    def add(self, session_id: str, check: Check) -> list[str]:
+        item = self._item(session_id, check, keys.now())
+        item.save()
+        return [keys.query_id(item.PK)]
 
     @guarded("history could not be saved")
-    def add_many(self, session_id: str, checks: Sequence[Check]) -> None:
-        """The batch's first (newest) `limit` checks, in one BatchWriteItem per 25.
+    def add_many(self, session_id: str, checks: Sequence[Check]) -> list[str]:
+        """The batch's first (newest) `limit` checks, in one BatchWriteItem; returns their ids.
 
         The history never shows more than `limit` items, so the rest of a long medication
-        list would cost write units for items no read can return.
+        list would cost write units for items no read can return. Writes that DynamoDB
+        leaves unprocessed are resent within the request's budget; if some never land, the
+        batch is reported as not saved.
         """
         kept = checks[: self.limit]
         if len(kept) == 1:
-            self.add(session_id, kept[0])
-            return
-        with QueryItem.batch_write() as batch:
-            for check, at in zip(kept, _moments(len(kept)), strict=True):
-                batch.save(self._item(session_id, check, at))
+            return self.add(session_id, kept[0])
+        items = [
+            self._item(session_id, check, at)
+            for check, at in zip(kept, _moments(len(kept)), strict=True)
+        ]
+        unwritten = batches.write(puts=items)
+        if unwritten:
+            raise StoreUnavailable(f"{len(unwritten)} of {len(items)} checks were not saved")
+        return [keys.query_id(item.PK) for item in items]
 
     @guarded("history could not be read")
-    def recent(self, session_id: str) -> list[HistoryEntry]:
-        """Newest first, at most `limit`, one GSI1 Query; expired items are dropped on read."""
+    def recent(
+        self, session_id: str, own: Sequence[str] = (), cleared_at: str | None = None
+    ) -> list[HistoryEntry]:
+        """Newest first, at most `limit`: one GSI1 Query; expired items are dropped on read.
+
+        GSI1 is eventually consistent on AWS, so a check written moments ago may be missing
+        from it. `own` are the ids this session wrote lately (its cookie remembers them):
+        any that belong in the newest `limit` but did not come back are read by key, in
+        one strongly consistent BatchGetItem; when the index has caught up, nothing more
+        is read. `cleared_at` hides what was written before the session's last clear,
+        which a lagging index may still return (apart from this session's own later
+        writes, which a clock behind the clearing host's could date earlier).
+        """
+        now = keys.now()
         items = list(
             QueryItem.gsi1.query(
                 keys.user_pk(session_id),
@@ -106,22 +132,99 @@ class DynamoHistory:
                 page_size=self.limit,
             )
         )
-        return list(_entries(items, keys.now()))
+        entries = list(_entries(items, now))
+        found = {entry.id for entry in entries}
+        newest_only = _sortable(entries[-1].timestamp) if len(entries) >= self.limit else ""
+        missing = [i for i in own if i not in found and _sortable(_id_time(i)) > newest_only]
+        if missing:
+            fetched = QueryItem.batch_get(
+                [(keys.query_pk_of(i), keys.METADATA) for i in missing], consistent_read=True
+            )
+            entries.extend(_entries(fetched, now))
+        mine = set(own)
+        if cleared_at is not None:
+            entries = [e for e in entries if e.id in mine or _sortable(e.timestamp) > cleared_at]
+        entries.sort(key=lambda e: (_sortable(e.timestamp), e.id), reverse=True)
+        return entries[: self.limit]
 
     @guarded("history could not be cleared")
-    def clear(self, session_id: str) -> int:
-        """Delete every QUERY item of the session (all pages, batched); returns how many."""
-        items = list(
+    def clear(self, session_id: str, own: Sequence[str] = ()) -> int:
+        """Delete every QUERY item of the session; returns how many keys were deleted.
+
+        The items GSI1 shows, and by key every item this session wrote lately (`own`),
+        which a lagging index may not show yet. The index is swept again SWEEP_AFTER
+        seconds later for anything it still lacked.
+        """
+        doomed = {pk: QueryItem(pk, keys.METADATA) for pk in map(keys.query_pk_of, own)}
+        for item in self._indexed(session_id):
+            doomed[item.PK] = item
+        unwritten = batches.write(deletes=list(doomed.values()))
+        SWEEPER.later(session_id)
+        if unwritten:
+            raise StoreUnavailable(f"{len(unwritten)} of {len(doomed)} checks were not deleted")
+        return len(doomed)
+
+    def _indexed(self, session_id: str) -> list[QueryItem]:
+        return list(
             QueryItem.gsi1.query(
                 keys.user_pk(session_id),
                 QueryItem.GSI1SK.startswith(keys.QUERY_GSI1SK_PREFIX),
                 attributes_to_get=["PK", "SK"],
             )
         )
-        with QueryItem.batch_write() as batch:
-            for item in items:
-                batch.delete(item)
+
+    @guarded("history could not be swept")
+    def sweep(self, session_id: str) -> int:
+        """Delete what GSI1 now shows of a cleared session (the later passes of a clear)."""
+        items = self._indexed(session_id)
+        if batches.write(deletes=items):
+            raise StoreUnavailable("a cleared history could not be swept")
         return len(items)
+
+
+class Sweeper:
+    """Sweeps cleared histories again later, from the worker's background thread.
+
+    Kept in memory: a worker that dies loses its pending sweeps, and those items then
+    go with their TTL (30 days) unless the index had caught up by the clear.
+    """
+
+    def __init__(self, history: DynamoHistory, after: Sequence[float] = SWEEP_AFTER) -> None:
+        self.history = history
+        self.after = after
+        self._due: list[tuple[float, str]] = []
+        self._lock = threading.Lock()
+
+    def later(self, session_id: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._due.extend((now + delay, session_id) for delay in self.after)
+        PERIODIC.add(self.run_due)
+
+    def run_due(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            due = [entry for entry in self._due if entry[0] <= now]
+            self._due = [entry for entry in self._due if entry[0] > now]
+        for _, session_id in due:
+            try:
+                self.history.sweep(session_id)
+            except StoreUnavailable:
+                with self._lock:  # the table is not answering: try again a little later
+                    self._due.append((time.monotonic() + self.after[0], session_id))
+
+
+SWEEPER = Sweeper(DynamoHistory())
+
+
+def _id_time(entry_id: str) -> str:
+    """A QUERY id starts with its timestamp (`<ts>#<rand>`, or the seed's bare `<ts>`)."""
+    return entry_id.split(keys.SEP, 1)[0]
+
+
+def _sortable(ts: str) -> str:
+    """Our fixed-width form of a timestamp, so the seed's `...:00Z` sorts right too."""
+    return keys.timestamp(keys.parse_timestamp(ts)) if len(ts) != 24 else ts
 
 
 def _moments(count: int) -> list[datetime]:
@@ -170,24 +273,28 @@ class MemoryHistory:
             status=check.status,
         )
 
-    def add_many(self, session_id: str, checks: Sequence[Check]) -> None:
+    def add_many(self, session_id: str, checks: Sequence[Check]) -> list[str]:
         moments = _moments(len(checks))
+        added = [self._entry(session_id, c, at) for c, at in zip(checks, moments, strict=True)]
         with self._lock:
             entries = self._sessions.pop(session_id, None) or deque(maxlen=self.limit)
-            for check, at in reversed(list(zip(checks, moments, strict=True))):
-                entries.appendleft(self._entry(session_id, check, at))
+            entries.extendleft(reversed(added))
             self._sessions[session_id] = entries
             while len(self._sessions) > self.max_sessions:
                 self._sessions.popitem(last=False)
+        return [entry.id for entry in added]
 
-    def add(self, session_id: str, check: Check) -> None:
-        self.add_many(session_id, [check])
+    def add(self, session_id: str, check: Check) -> list[str]:
+        return self.add_many(session_id, [check])
 
-    def recent(self, session_id: str) -> list[HistoryEntry]:
+    def recent(
+        self, session_id: str, own: Sequence[str] = (), cleared_at: str | None = None
+    ) -> list[HistoryEntry]:
+        """Memory has no index to lag: `own` and `cleared_at` change nothing here."""
         with self._lock:
             return list(self._sessions.get(session_id, ()))
 
-    def clear(self, session_id: str) -> int:
+    def clear(self, session_id: str, own: Sequence[str] = ()) -> int:
         with self._lock:
             return len(self._sessions.pop(session_id, ()))
 
@@ -228,32 +335,39 @@ class PhasedHistory:
     def _writes_memory(self) -> bool:
         return self.phase != "dynamodb"
 
-    def add_many(self, session_id: str, checks: Sequence[Check]) -> None:
-        if self._writes_memory:
-            self.memory.add_many(session_id, checks)
+    def add_many(self, session_id: str, checks: Sequence[Check]) -> list[str]:
+        """Ids of what was written (DynamoDB's when it was written there)."""
+        written = self.memory.add_many(session_id, checks) if self._writes_memory else []
         if self._writes_dynamo:
             try:
-                self.dynamo.add_many(session_id, checks)
+                written = self.dynamo.add_many(session_id, checks)
             except StoreUnavailable:
                 if self.phase == "dynamodb":
                     raise
                 # Memory is still the source of truth in these phases: the check is kept.
+        return written
 
-    def add(self, session_id: str, check: Check) -> None:
-        self.add_many(session_id, [check])
+    def add(self, session_id: str, check: Check) -> list[str]:
+        return self.add_many(session_id, [check])
 
     def _from_memory(self, session_id: str) -> list[HistoryEntry]:
         entries = self.memory.recent(session_id)
         self.observe("memory", "hit" if entries else "miss")
         return entries
 
-    def recent(self, session_id: str, started_at: str | None = None) -> list[HistoryEntry]:
+    def recent(
+        self,
+        session_id: str,
+        started_at: str | None = None,
+        own: Sequence[str] = (),
+        cleared_at: str | None = None,
+    ) -> list[HistoryEntry]:
         new_session = started_at is not None and started_at >= self.switch_at
         reads_dynamo = self.phase == "dynamodb" or (self.phase == "gradual-reads" and new_session)
         if not reads_dynamo:
             return self._from_memory(session_id)
         try:
-            entries = self.dynamo.recent(session_id)
+            entries = self.dynamo.recent(session_id, own, cleared_at)
         except StoreUnavailable:
             self.observe("dynamodb", "error")
             if self.phase == "dynamodb":
@@ -266,11 +380,11 @@ class PhasedHistory:
         self.observe("memory", "fallback")
         return self._from_memory(session_id)
 
-    def clear(self, session_id: str) -> int:
+    def clear(self, session_id: str, own: Sequence[str] = ()) -> int:
         cleared = self.memory.clear(session_id) if self._writes_memory else 0
         if self._writes_dynamo:
             try:
-                cleared = max(cleared, self.dynamo.clear(session_id))
+                cleared = max(cleared, self.dynamo.clear(session_id, own))
             except StoreUnavailable:
                 if self.phase in ("dynamodb", "gradual-reads"):
                     raise

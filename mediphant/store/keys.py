@@ -47,6 +47,11 @@ def query_id(pk: str) -> str:
     return pk.removeprefix(QUERY + SEP)
 
 
+def query_pk_of(query_id: str) -> str:
+    """The PK of the QUERY item with this public id (the inverse of `query_id`)."""
+    return QUERY + SEP + query_id
+
+
 def query_gsi1sk(ts: str) -> str:
     return QUERY + SEP + ts
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from pynamodb.exceptions import TableError
 
+from mediphant.store import error_code
 from mediphant.store.models import Item
 
 
@@ -36,7 +37,7 @@ def create(wait: bool = True) -> bool:
     except TableError as exc:
         # Another process (a second release, or a retry of our own timed-out request)
         # created it first: that is the state we wanted.
-        if exc.cause_response_code != "ResourceInUseException":
+        if error_code(exc) != "ResourceInUseException":
             raise
         created = False
         if wait:

@@ -16,7 +16,15 @@ from mediphant.store import StoreUnavailable
 from mediphant.store.history import Check, HistoryEntry, PhasedHistory
 from mediphant.store.sessions import SessionInfo, SessionStore
 from mediphant.web.deferred import after_response
-from mediphant.web.identity import session_id, session_owner, session_started
+from mediphant.web.identity import (
+    cleared_at,
+    mark_cleared,
+    own_writes,
+    remember_writes,
+    session_id,
+    session_owner,
+    session_started,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +68,11 @@ def record(results: Sequence[CheckResult]) -> bool:
     assert sid is not None and owner is not None
     checks = [_as_check(result) for result in results]
     try:
-        _history().add_many(sid, checks)
+        written = _history().add_many(sid, checks)
     except StoreUnavailable as exc:
         log.warning("history write failed: %s", exc.__cause__ or exc)
         return False
+    remember_writes(written)
     sessions = _sessions()
     after_response(
         "session update", lambda: sessions.record_check(owner, sid, len(checks), new=new)
@@ -77,21 +86,24 @@ def recent() -> tuple[list[HistoryEntry], bool]:
     if sid is None:
         return [], True
     try:
-        return _history().recent(sid, session_started()), True
+        return _history().recent(sid, session_started(), own_writes(), cleared_at()), True
     except StoreUnavailable as exc:
         log.warning("history read failed: %s", exc.__cause__ or exc)
         return [], False
 
 
 def clear() -> bool:
+    """Delete this session's history; what it held is never shown again, even while a
+    lagging index still returns some of it (see DynamoHistory.clear)."""
     sid = session_id()
     if sid is None:
         return True
     try:
-        _history().clear(sid)
+        _history().clear(sid, own_writes())
     except StoreUnavailable as exc:
         log.warning("history clear failed: %s", exc.__cause__ or exc)
         return False
+    mark_cleared()
     return True
 
 

@@ -21,6 +21,12 @@ from mediphant.store import keys
 SESSION_KEY = "sid"
 STARTED_KEY = "sid_at"
 OWNER_KEY = "uid"
+OWN_WRITES_KEY = "own"
+CLEARED_KEY = "cleared"
+# The ids of this session's latest history writes are remembered this long, at most this
+# many: long past any ordinary index lag, short enough to keep the cookie small.
+REMEMBER_FOR = timedelta(minutes=5)
+REMEMBER_AT_MOST = 25
 VISITOR_COOKIE = "mediphant_visitor"
 VISITOR_LIFETIME = timedelta(days=365)
 
@@ -52,7 +58,34 @@ def rotate_session() -> str:
     session[SESSION_KEY] = _new_id()
     session[STARTED_KEY] = keys.timestamp(keys.now())
     session[OWNER_KEY] = visitor_id(create=True)
+    session.pop(OWN_WRITES_KEY, None)
+    session.pop(CLEARED_KEY, None)
     return session[SESSION_KEY]
+
+
+def own_writes() -> list[str]:
+    """Ids of the history items this session wrote lately (newest first), for reading
+    them back while GSI1 may still lag behind."""
+    remembered = session.get(OWN_WRITES_KEY)
+    if not isinstance(remembered, list):
+        return []
+    oldest = keys.timestamp(keys.now() - REMEMBER_FOR)
+    return [i for i in remembered if isinstance(i, str) and i[:24] >= oldest]
+
+
+def remember_writes(ids: list[str]) -> None:
+    session[OWN_WRITES_KEY] = (ids + own_writes())[:REMEMBER_AT_MOST]
+
+
+def cleared_at() -> str | None:
+    """When this session's history was last cleared: older items are never shown again."""
+    cleared = session.get(CLEARED_KEY)
+    return cleared if isinstance(cleared, str) else None
+
+
+def mark_cleared() -> None:
+    session[CLEARED_KEY] = keys.timestamp(keys.now())
+    session.pop(OWN_WRITES_KEY, None)
 
 
 def session_owner(create: bool = False) -> str | None:

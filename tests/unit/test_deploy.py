@@ -32,7 +32,7 @@ CALLS = {
     r"(?<!batch)\.delete\(": "DeleteItem",
     r"\.query\(": "Query",
     r"\.count\(": "Query",
-    r"\.batch_write\(": "BatchWriteItem",
+    r"\.batch_write(?:_item)?\(": "BatchWriteItem",
     r"\.batch_get\(": "BatchGetItem",
     r"TransactWrite\(": "TransactWriteItems",
     r"TransactGet\(": "TransactGetItems",
