@@ -20,15 +20,16 @@ class Periodic:
 
     def __init__(self, interval: float = 0.5) -> None:
         self.interval = interval
-        self._jobs: list[Callable[[], object]] = []
+        self._jobs: dict[str, Callable[[], object]] = {}
         self._pid: int | None = None
         self._lock = threading.Lock()
 
-    def add(self, job: Callable[[], object]) -> None:
+    def add(self, name: str, job: Callable[[], object]) -> None:
+        """Run `job` once the thread runs; it replaces an earlier job of the same name (one
+        app per process, but a test run builds many). Starts no thread: the first caller
+        that has work calls `ensure_running`, in the worker, after the fork."""
         with self._lock:
-            if job not in self._jobs:
-                self._jobs.append(job)
-        self.ensure_running()
+            self._jobs[name] = job
 
     def ensure_running(self) -> None:
         if self._pid == os.getpid():
@@ -40,7 +41,7 @@ class Periodic:
             threading.Thread(target=self._run, name="mediphant-periodic", daemon=True).start()
 
     def run_once(self) -> None:
-        for job in list(self._jobs):
+        for job in list(self._jobs.values()):
             try:
                 job()
             except Exception:  # a failed job must not stop the others or the thread

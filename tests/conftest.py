@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import boto3
 import pytest
@@ -16,6 +17,8 @@ from mediphant import create_app
 from mediphant.extensions import limiter
 from mediphant.store import table
 from mediphant.store.local import LocalEngine
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -94,6 +97,16 @@ def stored(dynamodb: Any, table_name: str, entity: str) -> list[dict[str, Any]]:
         FilterExpression="EntityType = :t",
         ExpressionAttributeValues={":t": {"S": entity}},
     )["Items"]
+
+
+def eventually(probe: Callable[[], T], seconds: float = 3.0, every: float = 0.1) -> T:
+    """Poll until `probe()` is truthy (background writes land within a bound); return it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = probe()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(every)
 
 
 @pytest.fixture

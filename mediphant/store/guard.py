@@ -186,8 +186,11 @@ class Guard:
         self._tell(f"skipped:{reason}", operation)
         return Skipped(reason=reason)
 
-    def _admit(self, deadline: float, operation: str) -> None:
-        """Take a waiting slot for one attempt, or raise Skipped without calling."""
+    def _admit(self, deadline: float, operation: str) -> threading.BoundedSemaphore:
+        """Take a waiting slot for one attempt, or raise Skipped without calling.
+
+        Returns the semaphore the slot came from (a new configuration may replace it).
+        """
         if deadline - time.monotonic() <= 0:
             raise self._skip("budget spent", operation)
         if not self.breaker.admit():
@@ -195,9 +198,11 @@ class Guard:
         # A call may wait for a slot as long as a call may take before it counts as slow:
         # a healthy engine frees one well within that, a slow one does not.
         wait = min(self.limits.slow, max(0.0, deadline - time.monotonic()))
-        if not self._waiting.acquire(timeout=wait):
+        slots = self._waiting
+        if not slots.acquire(timeout=wait):
             self.breaker.release_probe()
             raise self._skip("too many waiting", operation)
+        return slots
 
     def call(self, operation: str, send: Callable[[], T]) -> T:
         """Make one API call within the budget, with at most `retries` more attempts."""
@@ -206,7 +211,7 @@ class Guard:
             deadline = time.monotonic() + self.limits.budget
         attempt = 0
         while True:
-            self._admit(deadline, operation)
+            slots = self._admit(deadline, operation)
             started = time.monotonic()
             try:
                 result = send()
@@ -233,7 +238,7 @@ class Guard:
                 self._settle(started)
                 return result
             finally:
-                self._waiting.release()
+                slots.release()
             attempt += 1
             pause = random.uniform(0.01, 0.05)
             if attempt > self.limits.retries or deadline - time.monotonic() < pause:

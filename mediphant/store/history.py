@@ -194,12 +194,13 @@ class Sweeper:
         self.after = after
         self._due: list[tuple[float, str]] = []
         self._lock = threading.Lock()
+        PERIODIC.add("history sweeps", self.run_due)
 
     def later(self, session_id: str) -> None:
         now = time.monotonic()
         with self._lock:
             self._due.extend((now + delay, session_id) for delay in self.after)
-        PERIODIC.add(self.run_due)
+        PERIODIC.ensure_running()
 
     def run_due(self) -> None:
         now = time.monotonic()

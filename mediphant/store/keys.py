@@ -97,8 +97,10 @@ def faq_search_pk(day: str, shard: int | None = None) -> str:
     return base if shard is None else base + SEP + str(shard)
 
 
-def faq_search_sk(ts: str, query_hash: str) -> str:
-    return SEP.join((QUERY, ts, query_hash))
+def faq_search_sk(ts: str, query_hash: str, suffix: str | None = None) -> str:
+    """`QUERY#<ts>#<query hash>#<rand>`: the seed's key, with a suffix that keeps two
+    workers' searches in the same millisecond apart (readers accept the seed's form)."""
+    return SEP.join((QUERY, ts, query_hash, suffix if suffix is not None else secrets.token_hex(4)))
 
 
 def day(moment: datetime) -> str:

@@ -12,13 +12,17 @@ import contextlib
 import hashlib
 import random
 import threading
-import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
-from mediphant.store import guarded, keys
+from mediphant.periodic import PERIODIC
+from mediphant.store import batches, guarded, keys
 from mediphant.store.models import FaqSearchData, FaqSearchItem
+
+# Told how many pending searches were dropped because the queue was full (metrics).
+DROP_HOOKS: list[Callable[[int], None]] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,20 +56,26 @@ def _percentile(sorted_values: list[float], share: float) -> float:
 
 
 class SearchLog:
-    """Writes FAQ_SEARCH items in batches: at most one BatchWriteItem per `max_delay` seconds
-    (or per 25 searches) in each worker, instead of one PutItem after every search."""
+    """Writes FAQ_SEARCH items in batches: a worker's background thread writes what is
+    pending every half second (one BatchWriteItem per 25), and a full batch is written at
+    once, so a search reaches the table within about a second, busy or quiet.
 
-    BATCH_SIZE = 25  # BatchWriteItem's limit
-    MAX_PENDING = 1000  # kept across failed flushes, oldest dropped first
+    Pending searches survive a failed write (an outage, a brownout, UnprocessedItems) up
+    to MAX_PENDING, oldest dropped first and counted; they are written when the engine
+    answers again. Each item's key ends in a random suffix, so searches logged in the
+    same millisecond by different workers or hosts never overwrite each other.
+    """
 
-    def __init__(self, shards: int = 0, ttl_days: int = 90, max_delay: float = 1.0) -> None:
+    BATCH_SIZE = batches.BATCH_SIZE
+    MAX_PENDING = 1000
+
+    def __init__(self, shards: int = 0, ttl_days: int = 90) -> None:
         self.shards = shards
         self.ttl = timedelta(days=ttl_days)
-        self.max_delay = max_delay
         self._pending: list[FaqSearchItem] = []
-        self._last_flush = 0.0
-        self._last_moment = datetime.min.replace(tzinfo=UTC)
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()
+        PERIODIC.add("faq analytics", self._flush_quietly)
         atexit.register(self._flush_quietly)
 
     def _partitions(self, day: str) -> list[str]:
@@ -76,16 +86,8 @@ class SearchLog:
     def record(
         self, query: str, matches: int, search_ms: float, confident: bool, top_id: str | None
     ) -> None:
-        """Queue one search exactly in the seed's shape; write the queue when it is due.
-
-        A quiet worker (under one search per `max_delay`) writes each search at once.
-        """
-        with self._lock:
-            # Strictly increasing milliseconds in this worker: the seed's key
-            # (QUERY#<ts>#<query hash>) then never repeats inside one batch, which
-            # BatchWriteItem would refuse as a whole.
-            now = max(keys.now(), self._last_moment + timedelta(milliseconds=1))
-            self._last_moment = now
+        """Queue one search exactly in the seed's shape; write at once when a batch is full."""
+        now = keys.now()
         ts = keys.timestamp(now)
         shard = random.randrange(self.shards) if self.shards else None
         item = FaqSearchItem(
@@ -103,30 +105,42 @@ class SearchLog:
         )
         with self._lock:
             self._pending.append(item)
-            due = (
-                len(self._pending) >= self.BATCH_SIZE
-                or time.monotonic() - self._last_flush >= self.max_delay
-            )
-        if due:
+            full = len(self._pending) >= self.BATCH_SIZE
+        PERIODIC.ensure_running()
+        if full:
             self.flush()
+
+    def _keep(self, items: list[FaqSearchItem]) -> None:
+        """Put unwritten searches back in front of the queue, within MAX_PENDING."""
+        with self._lock:
+            self._pending = items + self._pending
+            dropped = len(self._pending) - self.MAX_PENDING
+            if dropped > 0:
+                self._pending = self._pending[dropped:]
+        if dropped > 0:
+            for hook in DROP_HOOKS:
+                hook(dropped)
 
     @guarded("search could not be logged")
     def flush(self) -> int:
-        """Write every queued search (25 per BatchWriteItem); on failure keep them queued."""
-        with self._lock:
-            items, self._pending = self._pending, []
-            self._last_flush = time.monotonic()
-        if not items:
-            return 0
-        try:
-            with FaqSearchItem.batch_write() as batch:
-                for item in items:
-                    batch.save(item)
-        except Exception:
+        """Write every queued search; what is not written stays queued. Returns how many
+        were written."""
+        with self._flushing:  # one flush at a time, so no search is written twice
             with self._lock:
-                self._pending = (items + self._pending)[-self.MAX_PENDING :]
-            raise
-        return len(items)
+                items, self._pending = self._pending, []
+            if not items:
+                return 0
+            try:
+                unwritten = batches.write(puts=items)
+            except Exception:
+                self._keep(items)
+                raise
+            self._keep(unwritten)
+            return len(items) - len(unwritten)
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._pending)
 
     def _flush_quietly(self) -> None:
         """At process exit (a gunicorn worker stopping): write what is left if we can."""

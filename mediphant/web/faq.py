@@ -41,7 +41,7 @@ def admit_search() -> None:
         decision = budget.admit(key)
         decisions.append(decision)
         after_response("search budget report", lambda b=budget, k=key: b.report(k, due_only=True))
-        PERIODIC.add(budget.report_all)
+        PERIODIC.ensure_running()
         if not decision.admitted:
             break
     tightest = min(decisions, key=lambda d: (d.admitted, d.remaining))

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from limits import RateLimitItem
 from limits.storage import Storage
 
+from mediphant.periodic import PERIODIC
 from mediphant.store import STORE_ERRORS
 
 FIRST_LEASE = 2  # searches a worker admits for a client before it has seen the count
@@ -60,6 +61,7 @@ class SearchBudget:
         self.expiry = item.get_expiry()
         self._views: dict[str, _View] = {}
         self._lock = threading.Lock()
+        PERIODIC.add(f"search budget {item}", self.report_all)
 
     def _window(self, now: float) -> float:
         return math.floor(now / self.expiry) * self.expiry

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from mediphant.store import keys, table
 from mediphant.store.searches import SearchLog, query_hash
-from tests.conftest import make_app, stored
+from tests.conftest import eventually, make_app, stored
 
 TOKEN = "admin-token-for-tests-0123456789"
 
@@ -64,11 +64,12 @@ def test_each_search_writes_one_item_in_the_seeds_shape(
     client: FlaskClient, dynamodb, table_name: str
 ) -> None:  # type: ignore[no-untyped-def]
     _search(client, "Medication adherence")
-    (item,) = stored(dynamodb, table_name, "FAQ_SEARCH")
+    (item,) = eventually(lambda: stored(dynamodb, table_name, "FAQ_SEARCH"))
     data = item["Data"]["M"]
     ts = data["timestamp"]["S"]
     assert item["PK"]["S"] == f"FAQ_SEARCH#{ts[:10]}"
-    assert item["SK"]["S"] == f"QUERY#{ts}#{query_hash('Medication adherence')}"
+    sk = item["SK"]["S"]
+    assert sk.startswith(f"QUERY#{ts}#{query_hash('Medication adherence')}#")  # + suffix
     assert data["query"]["S"] == "Medication adherence"
     assert int(data["matches"]["N"]) >= 1
     assert 0 <= float(data["searchTime"]["N"]) < 1000
@@ -84,7 +85,7 @@ def test_a_failed_analytics_write_does_not_fail_the_search(engine, table_name: s
 
 
 def test_sharded_writes_are_read_back_from_every_shard(app: Flask) -> None:
-    log = SearchLog(shards=4, max_delay=60)
+    log = SearchLog(shards=4)
     with app.app_context():
         for n in range(20):
             log.record(f"query {n % 5}", 2, 1.0 + n, True, "x")
@@ -134,17 +135,15 @@ def test_busy_workers_write_searches_in_batches(app: Flask, dynamodb, table_name
     def count(sender: object, operation_name: str, **_: object) -> None:
         sent.append(operation_name)
 
-    log = SearchLog(max_delay=60)
+    log = SearchLog()
     pre_dynamodb_send.connect(count)
     try:
         with app.app_context():
-            log.record("first of the minute", 1, 1.0, True, "x")  # quiet worker: written at once
             for n in range(30):
-                log.record(f"busy {n}", 1, 1.0, True, "x")  # the 25th queued fills a batch
-            queued = log.flush()
+                log.record(f"busy {n}", 1, 1.0, True, "x")  # the 25th fills a batch
+            log.flush()  # the rest, unless the background thread wrote them first
     finally:
         pre_dynamodb_send.disconnect(count)
-    assert sent == ["BatchWriteItem", "BatchWriteItem", "BatchWriteItem"]
-    assert queued == 5
+    assert set(sent) == {"BatchWriteItem"} and 2 <= len(sent) <= 3
     count_items = dynamodb.scan(TableName=table_name, Select="COUNT")["Count"]
-    assert count_items == 31
+    assert count_items == 30

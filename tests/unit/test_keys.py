@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 from mediphant.store import keys
@@ -48,4 +49,11 @@ def test_other_entity_keys() -> None:
     assert keys.window_sk("2024-09-24T10:00:00.000Z") == "WINDOW#2024-09-24T10:00:00.000Z"
     assert keys.faq_search_pk("2024-09-24") == "FAQ_SEARCH#2024-09-24"
     assert keys.faq_search_pk("2024-09-24", 3) == "FAQ_SEARCH#2024-09-24#3"
-    assert keys.faq_search_sk("2024-09-24T10:30:00.000Z", "h") == "QUERY#2024-09-24T10:30:00.000Z#h"
+    assert (
+        keys.faq_search_sk("2024-09-24T10:30:00.000Z", "h", "r")
+        == "QUERY#2024-09-24T10:30:00.000Z#h#r"
+    )
+    assert re.fullmatch(
+        r"QUERY#2024-09-24T10:30:00.000Z#h#[0-9a-f]{8}",
+        keys.faq_search_sk("2024-09-24T10:30:00.000Z", "h"),
+    )
