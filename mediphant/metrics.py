@@ -24,6 +24,7 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.signals import post_dynamodb_send, pre_dynamodb_send
 
 from mediphant import store
+from mediphant.store import searches
 from mediphant.store.guard import GUARD, Skipped
 
 # Buckets around the seed's "single-digit millisecond" promise, up to the 2 s timeout.
@@ -93,6 +94,11 @@ BREAKER_TRANSITIONS = Counter(
     "Breaker state changes, by new state and what tripped it.",
     ["state", "problem"],
 )
+FAQ_SEARCHES_DROPPED = Counter(
+    "mediphant_faq_searches_dropped_total",
+    "FAQ searches dropped from a worker's pending analytics (queue full while the table "
+    "could not be written).",
+)
 BREAKER_LEVEL = {"closed": 0, "half-open": 1, "open": 2}
 
 _inflight = threading.local()
@@ -155,6 +161,7 @@ def install() -> None:
     post_dynamodb_send.connect(_after_send, weak=False)
     store.ERROR_HOOKS.append(record_store_error)
     GUARD.hooks.append(record_guard_event)
+    searches.DROP_HOOKS.append(FAQ_SEARCHES_DROPPED.inc)
     GUARD.breaker.listeners.append(record_breaker_state)
     BREAKER_STATE.set(0)
     install.done = True  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,18 +18,49 @@ from mediphant import create_app
 from mediphant.extensions import limiter
 from mediphant.store import table
 from mediphant.store.local import LocalEngine
+from tests.faultproxy import FaultProxy
 
 T = TypeVar("T")
 
 
+# AWS's GSI1 is eventually consistent; DynamoDB Local's is not. Every test talks to the
+# engine through the fault-injection proxy with this index lag (seconds), so code that
+# relies on an instant index fails here as it would on AWS. 0 switches it off.
+INDEX_LAG = float(os.environ.get("MEDIPHANT_TEST_INDEX_LAG", "0.3"))
+
+
+class ProxiedEngine:
+    """DynamoDB Local seen through a FaultProxy: `url` is the proxy's."""
+
+    def __init__(self, local: LocalEngine, proxy: FaultProxy) -> None:
+        self.local = local
+        self.proxy = proxy
+
+    @property
+    def url(self) -> str:
+        return self.proxy.url
+
+
 @pytest.fixture(scope="session")
-def engine() -> Iterator[LocalEngine]:
-    """One in-memory DynamoDB Local for the whole run, stopped even when tests fail."""
+def engine() -> Iterator[ProxiedEngine]:
+    """One in-memory DynamoDB Local for the whole run, behind a proxy that lags GSI1."""
     local = LocalEngine().start()
+    proxy = FaultProxy(local.url).start()
+    proxy.set(index_lag=INDEX_LAG)
     try:
-        yield local
+        yield ProxiedEngine(local, proxy)
     finally:
+        proxy.stop()
         local.stop()
+
+
+@pytest.fixture
+def proxy(engine: ProxiedEngine) -> Iterator[FaultProxy]:
+    """The engine's proxy, for one test's faults; back to the usual lag afterwards."""
+    try:
+        yield engine.proxy
+    finally:
+        engine.proxy.set(index_lag=INDEX_LAG)
 
 
 @pytest.fixture
@@ -56,7 +88,7 @@ class ServerLikeClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-def make_app(engine: LocalEngine, table_name: str, **overrides: object) -> Flask:
+def make_app(engine: LocalEngine | ProxiedEngine, table_name: str, **overrides: object) -> Flask:
     settings = {
         "env": "testing",
         "secret_key": "test-secret-key-not-for-production",
@@ -75,7 +107,7 @@ def make_app(engine: LocalEngine, table_name: str, **overrides: object) -> Flask
 
 
 @pytest.fixture
-def app(engine: LocalEngine, table_name: str) -> Iterator[Flask]:
+def app(engine: ProxiedEngine, table_name: str) -> Iterator[Flask]:
     """The app on its own fresh table, dropped afterwards."""
     application = make_app(engine, table_name)
     with application.app_context():
@@ -110,7 +142,7 @@ def eventually(probe: Callable[[], T], seconds: float = 3.0, every: float = 0.1)
 
 
 @pytest.fixture
-def dynamodb(engine: LocalEngine):  # type: ignore[no-untyped-def]
+def dynamodb(engine: ProxiedEngine):  # type: ignore[no-untyped-def]
     """A raw boto3 client, to write and read items exactly as another program would."""
     return boto3.client(
         "dynamodb",

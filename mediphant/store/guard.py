@@ -38,6 +38,8 @@ from botocore.exceptions import (
 T = TypeVar("T")
 
 CLOSED, HALF_OPEN, OPEN = "closed", "half-open", "open"
+# What may trip the breaker while the engine still answers, only not in time.
+SLOW_PROBLEMS = {"slow", "timeout", "throttled", "error"}
 # Error codes worth one more try after a short pause: capacity and transient server faults.
 RETRYABLE = {
     "ProvisionedThroughputExceededException",
@@ -79,6 +81,19 @@ class Limits:
 
 
 Listener = Callable[..., None]
+
+
+def slow_not_absent(exc: BaseException) -> bool:
+    """Did the engine take the call and answer too late, or refuse it for capacity (as
+    opposed to not being reachable at all)? Skipped calls count by what tripped the breaker.
+    """
+    if isinstance(exc, Skipped):
+        return GUARD.breaker.problem in SLOW_PROBLEMS
+    if isinstance(exc, ReadTimeoutError):
+        return True
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code", "") in RETRYABLE
+    return False
 
 
 class Breaker:

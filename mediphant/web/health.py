@@ -15,12 +15,9 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from mediphant.store import STORE_ERRORS, table
-from mediphant.store.guard import GUARD, OPEN, Skipped
+from mediphant.store.guard import GUARD, OPEN, SLOW_PROBLEMS, slow_not_absent
 
 bp = Blueprint("health", __name__)
-
-# What tripped the breaker, as /readyz reports it: the engine answers, but not in time.
-SLOW_PROBLEMS = {"slow", "timeout", "throttled", "error"}
 
 
 @bp.get("/healthz")
@@ -41,12 +38,12 @@ def readyz() -> ResponseReturnValue:
     try:
         status = table.describe()["TableStatus"]
     except STORE_ERRORS as exc:
-        tripped = isinstance(exc.cause, Skipped) or breaker.state == OPEN
-        if tripped and breaker.problem in SLOW_PROBLEMS:
+        if exc.cause is not None and slow_not_absent(exc.cause):
             return _degraded(breaker.state)
         return jsonify({"status": "unavailable", "table": "unreachable"}), 503
     if status != "ACTIVE":
         return jsonify({"status": "unavailable", "table": status}), 503
-    if time.monotonic() - started > GUARD.limits.slow or breaker.state == OPEN:
+    slow = time.monotonic() - started > GUARD.limits.slow
+    if slow or (breaker.state == OPEN and breaker.problem in SLOW_PROBLEMS):
         return _degraded(breaker.state)
     return jsonify({"status": "ok", "table": status, "breaker": breaker.state})

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from mediphant.store import table
-from mediphant.store.local import LocalEngine
-from tests.conftest import make_app
+from tests.conftest import ProxiedEngine, make_app
 from tests.live import ROOT, serve
 
 CHROMIUM = os.environ.get("MEDIPHANT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -45,7 +44,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:  # type: i
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-def _live(engine: LocalEngine, name: str, env: dict[str, str]) -> Iterator[str]:
+def _live(engine: ProxiedEngine, name: str, env: dict[str, str]) -> Iterator[str]:
     app = make_app(engine, name)
     with app.app_context():
         table.create()
@@ -54,12 +53,12 @@ def _live(engine: LocalEngine, name: str, env: dict[str, str]) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def live_url(engine: LocalEngine) -> Iterator[str]:
+def live_url(engine: ProxiedEngine) -> Iterator[str]:
     yield from _live(engine, "mediphant-e2e", {"MEDIPHANT_RATE_LIMIT": "10000 per minute"})
 
 
 @pytest.fixture(scope="session")
-def strict_url(engine: LocalEngine) -> Iterator[str]:
+def strict_url(engine: ProxiedEngine) -> Iterator[str]:
     """A second server with a tiny limit, to see the rate-limit page."""
     yield from _live(engine, "mediphant-e2e-strict", {"MEDIPHANT_RATE_LIMIT": "2 per minute"})
 

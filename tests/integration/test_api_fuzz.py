@@ -10,9 +10,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from mediphant.store.local import LocalEngine
 from mediphant.web.openapi import SPEC
-from tests.conftest import make_app
+from tests.conftest import ProxiedEngine, make_app
 from tests.live import serve
 
 # What counts as refusing invalid input: schemathesis's 4xx defaults, plus 413 (body too
@@ -28,7 +27,7 @@ schema = schemathesis.openapi.from_dict(
 
 
 @pytest.fixture(scope="module")
-def live_url(engine: LocalEngine) -> Iterator[str]:
+def live_url(engine: ProxiedEngine) -> Iterator[str]:
     name = "mediphant-fuzz"
     app = make_app(engine, name)
     with app.app_context():

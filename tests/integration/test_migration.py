@@ -10,7 +10,7 @@ from flask import Flask
 from mediphant.store import StoreUnavailable, keys, table
 from mediphant.store.history import Check, DynamoHistory, MemoryHistory, PhasedHistory
 from mediphant.store.local import LocalEngine, free_port
-from tests.conftest import make_app
+from tests.conftest import ProxiedEngine, make_app
 
 CHECK = Check("warfarin", "ibuprofen", True, "increased bleeding risk", "major", "interaction")
 SWITCH = "2026-01-01T00:00:00.000Z"
@@ -111,7 +111,7 @@ def test_memory_store_is_bounded_and_newest_first() -> None:
 
 
 def test_the_phase_is_chosen_at_start_up_and_views_do_not_know(
-    engine: LocalEngine, table_name: str
+    engine: ProxiedEngine, table_name: str
 ) -> None:
     for phase in ("memory", "parallel-writes", "dynamodb"):
         app = make_app(engine, f"{table_name}-{phase}", storage_phase=phase)

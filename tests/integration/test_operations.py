@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from mediphant.store.local import LocalEngine, free_port
 from mediphant.web.observability import JsonFormatter
-from tests.conftest import make_app
+from tests.conftest import ProxiedEngine, make_app
 from tests.live import serve
 
 
@@ -41,7 +41,7 @@ def test_readiness_fails_without_the_engine(table_name: str) -> None:
     assert ready.status_code == 503 and ready.get_json()["status"] == "unavailable"
 
 
-def test_readiness_fails_without_the_table(engine: LocalEngine) -> None:
+def test_readiness_fails_without_the_table(engine: ProxiedEngine) -> None:
     client = make_app(engine, "mediphant-no-such-table").test_client()
     assert client.get("/readyz").status_code == 503
 
@@ -73,7 +73,7 @@ def test_logs_are_one_line_json_with_the_request_id(app: Flask) -> None:
 
 
 def test_metrics_cover_requests_dynamodb_and_rate_limits(
-    engine: LocalEngine, app: Flask, table_name: str
+    engine: ProxiedEngine, app: Flask, table_name: str
 ) -> None:
     env = {"MEDIPHANT_RATE_LIMIT": "3 per minute"}
     with serve(engine.url, table_name, workers=2, env=env) as url:

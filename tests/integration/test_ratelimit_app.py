@@ -15,7 +15,7 @@ from pynamodb.exceptions import TableError
 from mediphant.extensions import limiter
 from mediphant.store import table
 from mediphant.store.local import LocalEngine
-from tests.conftest import make_app
+from tests.conftest import ProxiedEngine, make_app
 from tests.live import serve
 
 
@@ -39,7 +39,7 @@ def _fire(urls: list[str]) -> Counter[int]:
 
 
 @pytest.fixture
-def limited_app(engine: LocalEngine, table_name: str):  # type: ignore[no-untyped-def]
+def limited_app(engine: ProxiedEngine, table_name: str):  # type: ignore[no-untyped-def]
     def build(rate: str, proxies: int = 0) -> Flask:
         app = make_app(engine, table_name, rate_limit=rate, trusted_proxies=proxies)
         with app.app_context():
@@ -50,7 +50,7 @@ def limited_app(engine: LocalEngine, table_name: str):  # type: ignore[no-untype
 
 
 def test_exactly_the_limit_succeeds_across_four_workers(
-    engine: LocalEngine, app: Flask, table_name: str
+    engine: ProxiedEngine, app: Flask, table_name: str
 ) -> None:
     with serve(
         engine.url, table_name, workers=4, env={"MEDIPHANT_RATE_LIMIT": "100 per minute"}
@@ -61,7 +61,7 @@ def test_exactly_the_limit_succeeds_across_four_workers(
 
 
 def test_the_limit_is_shared_by_two_app_processes(
-    engine: LocalEngine, app: Flask, table_name: str
+    engine: ProxiedEngine, app: Flask, table_name: str
 ) -> None:
     env = {"MEDIPHANT_RATE_LIMIT": "100 per minute"}
     with serve(engine.url, table_name, 2, env) as one, serve(engine.url, table_name, 2, env) as two:

@@ -10,8 +10,7 @@ from flask.testing import FlaskClient
 
 from mediphant import create_app
 from mediphant.config import ConfigError
-from mediphant.store.local import LocalEngine
-from tests.conftest import make_app
+from tests.conftest import ProxiedEngine, make_app
 
 NOTICE = "Informational only — not medical advice"
 HOSTILE = [
@@ -39,7 +38,7 @@ def _stored(dynamodb, table_name: str) -> int:  # type: ignore[no-untyped-def]
     )["Count"]
 
 
-def test_forms_need_a_csrf_token(engine: LocalEngine, app: Flask, table_name: str) -> None:
+def test_forms_need_a_csrf_token(engine: ProxiedEngine, app: Flask, table_name: str) -> None:
     client = make_app(engine, table_name, WTF_CSRF_ENABLED=True).test_client()
     refused = client.post("/interactions", data={"medA": "warfarin", "medB": "ibuprofen"})
     assert refused.status_code == 400
@@ -60,7 +59,7 @@ def test_forms_need_a_csrf_token(engine: LocalEngine, app: Flask, table_name: st
 
 
 def test_production_cookies_are_secure_httponly_lax(
-    engine: LocalEngine, app: Flask, table_name: str
+    engine: ProxiedEngine, app: Flask, table_name: str
 ) -> None:
     client = make_app(engine, table_name, env="production", secret_key="s" * 40).test_client()
     response = client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
@@ -92,7 +91,7 @@ def test_production_refuses_a_missing_or_default_secret(secret: str) -> None:
         create_app({"env": "production", "secret_key": secret})
 
 
-def test_error_pages_in_layout_and_json_for_the_api(engine: LocalEngine, table_name: str) -> None:
+def test_error_pages_in_layout_and_json_for_the_api(engine: ProxiedEngine, table_name: str) -> None:
     token = "t" * 32
     app = make_app(engine, table_name, MAX_CONTENT_LENGTH=1024, admin_token=token)  # no table
 
