@@ -11,12 +11,12 @@ left the lease is gone and each search counts synchronously, like a check.
 
 Bound: a worker admits at most FIRST_LEASE searches of a client before it has seen the
 client's count, afterwards at most (limit - seen) / (2 x shares) between reports, and
-none without counting once SYNC_SHARES x shares or fewer are left; the overshoot is the
-searches leased on a view that others have since moved past: a few per worker (measured:
-at most 9 of 100 at 4 workers, test_brownout.py). While the table cannot be reached each worker admits on
-its own view, on what it last saw remaining, as flask-limiter's in-memory
-fallback does for checks, but only this worker's share of it, so all the workers
-together stay within what was left.
+none without counting once SYNC_SHARES x shares or fewer are left. The overshoot is what
+was leased on a view that other workers have since moved past: a few searches at most
+(measured: 100 of 100 at 4 workers, test_brownout.py allows up to 110). While the table
+cannot be reached, each worker admits only its share of what it last saw remaining, so
+all the workers together stay within the budget (flask-limiter's in-memory fallback for
+checks gives every worker the whole budget).
 """
 
 from __future__ import annotations
