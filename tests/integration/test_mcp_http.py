@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
@@ -90,6 +91,17 @@ def server_url(engine: LocalEngine, shared_table: str) -> Iterator[str]:
         yield url
 
 
+def listening_on(port: int) -> set[str]:
+    """The local addresses with a listening TCP socket on `port` (Linux /proc/net/tcp)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, _, hex_port = local.partition(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(".".join(str(b) for b in reversed(bytes.fromhex(address))))
+    return found
+
+
 def session(url: str, address: str, body: Any) -> Any:
     """Run `body(client)` in one MCP session whose requests come from `address`."""
 
@@ -134,6 +146,16 @@ def test_http_server_lists_and_answers_and_writes_only_counters(
 
     with urllib.request.urlopen(server_url + "/healthz", timeout=5) as response:
         assert response.status == 200 and b'"ok"' in response.read()
+    # Bound to loopback by default, and a page elsewhere cannot rebind a name to it.
+    assert listening_on(int(server_url.rsplit(":", 1)[1])) == {"127.0.0.1"}
+    rebound = urllib.request.Request(
+        server_url + "/mcp",
+        data=b'{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}',
+        headers={"Host": "attacker.example", "Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(rebound, timeout=5)
+    assert refused.value.code == 421
 
     # An assistant's checks are not a browser session's history: only the counters are kept,
     # under a keyed hash of the address, never the address itself.
