@@ -13,7 +13,6 @@ from typing import Any
 
 from mediphant.domain.faq import NOT_MEDICAL_ADVICE, default_index
 from mediphant.domain.interactions import CheckResult, default_checker
-from mediphant.domain.medications import Resolution
 from mediphant.domain.schemas import CHECK, FAQ_RESULT, LIST_CHECK, NAME, QUERY, SOURCE, Schema
 from mediphant.domain.validation import (
     MAX_LIST_LENGTH,
@@ -23,7 +22,7 @@ from mediphant.domain.validation import (
     validate_list,
     validate_pair,
 )
-from mediphant.mcp import render
+from mediphant.mcp import lookup, render
 
 # Told to the model in every tool description that can meet an unknown name.
 UNKNOWN_IS_NOT_SAFE = (
@@ -122,71 +121,14 @@ def check_medication_list(arguments: Mapping[str, Any]) -> Answer:
     return _answer(result.to_api(), render.medication_list(result))
 
 
-def _resolution(res: Resolution) -> dict[str, Any]:
-    """What a typed name is: the active ingredient(s), how it matched, its brands and classes."""
-    med = res.medication
-    if med is None:
-        return {
-            "input": res.query,
-            "known": False,
-            "name": None,
-            "matchedName": None,
-            "matchedAs": None,
-            "corrected": False,
-            "brands": [],
-            "otherNames": [],
-            "classes": [],
-            "suggestions": list(res.suggestions),
-        }
-    formulary = default_checker().formulary
-    return {
-        "input": res.query,
-        "known": True,
-        "name": med.name,
-        "matchedName": res.matched_name,
-        "matchedAs": res.matched_kind,
-        "corrected": res.corrected,
-        "brands": list(med.brands),
-        "otherNames": list(med.synonyms),
-        "classes": [
-            {"id": class_id, "name": formulary.med_class(class_id).name} for class_id in med.classes
-        ],
-        "suggestions": [],
-    }
-
-
-RESOLUTION: Schema = {
-    "type": "object",
-    "required": ["input", "known", "name", "corrected", "brands", "classes", "suggestions"],
-    "properties": {
-        "input": {"type": "string"},
-        "known": {"type": "boolean"},
-        "name": {"type": ["string", "null"]},
-        "matchedName": {"type": ["string", "null"]},
-        "matchedAs": {"enum": ["name", "brand", "synonym", None]},
-        "corrected": {"type": "boolean"},
-        "brands": {"type": "array", "items": {"type": "string"}},
-        "otherNames": {"type": "array", "items": {"type": "string"}},
-        "classes": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["id", "name"],
-                "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
-            },
-        },
-        "suggestions": {"type": "array", "items": {"type": "string"}},
-    },
-}
-
-
 def resolve_medication(arguments: Mapping[str, Any]) -> Answer:
     """One name, as the checker would read it."""
     _reject_unexpected(arguments, ("name",))
     name, error = clean_name(arguments.get("name"), "the medication")
     if error:
         raise InvalidArguments({"name": error})
-    data = _resolution(default_checker().formulary.resolve(name))
+    formulary = default_checker().formulary
+    data = lookup.describe(formulary.resolve(name), formulary)
     return _answer(data, render.resolution(data))
 
 
@@ -264,7 +206,7 @@ TOOLS: tuple[ToolSpec, ...] = (
                 "properties": {"name": {**NAME, "description": "A medicine name, as typed."}},
             }
         ),
-        output_schema=_noticed(RESOLUTION),
+        output_schema=_noticed(lookup.RESOLUTION),
         run=resolve_medication,
     ),
     ToolSpec(

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from mcp import Client, StdioServerParameters
 
 from mediphant.domain.faq import NOT_MEDICAL_ADVICE
+from mediphant.mcp.tools import TOOLS
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_DIR = ROOT / ".cache" / "node"
@@ -42,8 +43,18 @@ def stdio_server() -> StdioServerParameters:
     )
 
 
+GOOD_AND_BAD = [
+    ("check_medication_list", {"names": ["warfarin", "Advil", "sertraline"]}, None),
+    ("check_medication_list", {"names": ["Advil"] * 11}, "at most 10 medications"),
+    ("resolve_medication", {"name": "Coumadin"}, None),
+    ("resolve_medication", {"name": "x" * 101}, "at most 100 characters"),
+    ("search_faq", {"question": "is it safe to drink alcohol with medicines"}, None),
+    ("search_faq", {"question": ["alcohol"]}, "Enter a question"),
+]
+
+
 def test_stdio_server_answers_as_the_web_api(client: FlaskClient) -> None:
-    async def session() -> tuple[Any, list[Any], Any, Any]:
+    async def session() -> tuple[Any, list[Any], Any, list[Any]]:
         async with Client(stdio_server()) as mcp:
             tools = await mcp.list_tools()
             checks = [
@@ -51,18 +62,14 @@ def test_stdio_server_answers_as_the_web_api(client: FlaskClient) -> None:
                 for a, b in COMPARED
             ]
             bad = await mcp.call_tool("check_interaction", {"medA": "", "medB": None})
-            listed = await mcp.call_tool(
-                "check_medication_list", {"names": ["warfarin", "Advil", "sertraline"]}
-            )
-            return tools, checks, bad, listed
+            others = [await mcp.call_tool(name, args) for name, args, _ in GOOD_AND_BAD]
+            return tools, checks, bad, others
 
-    tools, checks, bad, listed = anyio.run(session)
-    assert {tool.name for tool in tools.tools} == {
-        "check_interaction",
-        "check_medication_list",
-        "resolve_medication",
-        "search_faq",
-    }
+    tools, checks, bad, others = anyio.run(session)
+    # The schemas listed over the wire are the ones the server declares.
+    assert [(t.name, t.input_schema, t.output_schema) for t in tools.tools] == [
+        (spec.name, spec.input_schema, spec.output_schema) for spec in TOOLS
+    ]
     for (a, b), result in zip(COMPARED, checks, strict=True):
         response = client.post("/api/interactions", json={"medA": a, "medB": b})
         assert response.status_code == 200
@@ -72,7 +79,15 @@ def test_stdio_server_answers_as_the_web_api(client: FlaskClient) -> None:
     assert bad.is_error
     assert "medA: Enter the first medication." in bad.content[0].text
     assert "medB: Enter the second medication." in bad.content[0].text
-    assert listed.structured_content["pairs"][0]["severity"] == "major"
+    for (name, _, error), result in zip(GOOD_AND_BAD, others, strict=True):
+        if error is None:
+            assert not result.is_error, name
+            assert result.structured_content["notice"] == NOT_MEDICAL_ADVICE
+        else:
+            assert result.is_error and error in result.content[0].text, name
+    assert others[0].structured_content["pairs"][0]["severity"] == "major"
+    assert others[2].structured_content["name"] == "warfarin"
+    assert others[4].structured_content["confident"] is True
 
 
 def test_the_official_typescript_client() -> None:

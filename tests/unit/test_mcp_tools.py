@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -228,3 +230,21 @@ def test_resources_disclaimer_and_knowledge_base_summary() -> None:
     assert date.fromisoformat(facts["dataUpdated"]) <= date.today()
     error = protocol_error(lambda client: client.read_resource("mediphant://nothing"))
     assert error.message.startswith("Unknown resource")
+
+
+def test_the_web_app_does_not_load_the_mcp_sdk() -> None:
+    """Only `flask mcp` imports it: gunicorn workers keep their memory."""
+    code = (
+        "import sys; from mediphant import create_app; "
+        "create_app({'env': 'testing', 'dynamodb_host': 'http://127.0.0.1:9'}); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mcp', 'uvicorn')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_mcp_command_binds_to_loopback_by_default() -> None:
+    from mediphant.cli import mcp_command
+
+    options = {param.name: param.default for param in mcp_command.params}
+    assert options["host"] == "127.0.0.1"
