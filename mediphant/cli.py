@@ -192,15 +192,15 @@ def mcp_command(over_http: bool, host: str, port: int, public_name: tuple[str, .
 
         run_stdio()
         return
-    from mediphant.mcp.budget import ClientBudget
     from mediphant.mcp.http import serve
+    from mediphant.mcp.limit import ClientLimit
 
     settings = current_app.config["SETTINGS"]
-    budget = ClientBudget(
+    limit = ClientLimit(
         current_app.config["SECRET_KEY"], settings.rate_limit, settings.rate_limit_strategy
     )
     click.echo(f"Mediphant MCP on http://{host}:{port}/mcp (Ctrl-C stops it)", err=True)
-    serve(budget, host, port, settings.trusted_proxies > 0, public_name)
+    serve(limit, host, port, settings.trusted_proxies > 0, public_name)
 
 
 def register(app: Flask) -> None:

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from mediphant.mcp import server
-from mediphant.mcp.budget import ClientBudget
+from mediphant.mcp.limit import ClientLimit
 
 PATH = "/mcp"
 LOOPBACK = "127.0.0.1"
@@ -32,10 +32,10 @@ MAX_BODY_BYTES = 64 * 1024  # as the web app
 
 
 class ToolCallLimit:
-    """Server middleware: each tools/call spends one unit of the caller's budget first."""
+    """Server middleware: each tools/call counts against the caller's rate limit first."""
 
-    def __init__(self, budget: ClientBudget) -> None:
-        self._budget = budget
+    def __init__(self, limit: ClientLimit) -> None:
+        self._limit = limit
 
     async def __call__(
         self, ctx: ServerRequestContext[Any, Any], call_next: CallNext
@@ -44,7 +44,7 @@ class ToolCallLimit:
             request = ctx.request
             client = getattr(request, "client", None)
             address = client.host if client else "unknown"
-            wait = await anyio.to_thread.run_sync(self._budget.spend, address)
+            wait = await anyio.to_thread.run_sync(self._limit.hit, address)
             if wait is not None:
                 raise MCPError(
                     RATE_LIMITED,
@@ -74,12 +74,10 @@ def _security(public_names: tuple[str, ...]) -> TransportSecuritySettings | None
     )
 
 
-def app(
-    budget: ClientBudget, host: str = LOOPBACK, public_names: tuple[str, ...] = ()
-) -> Starlette:
+def app(limit: ClientLimit, host: str = LOOPBACK, public_names: tuple[str, ...] = ()) -> Starlette:
     """The ASGI app: the MCP endpoint with the limit, and /healthz."""
     mcp_server = server.build()
-    mcp_server.middleware.append(ToolCallLimit(budget))
+    mcp_server.middleware.append(ToolCallLimit(limit))
     return mcp_server.streamable_http_app(
         streamable_http_path=PATH,
         stateless_http=True,
@@ -92,7 +90,7 @@ def app(
 
 
 def serve(
-    budget: ClientBudget,
+    limit: ClientLimit,
     host: str,
     port: int,
     behind_proxy: bool,
@@ -100,7 +98,7 @@ def serve(
 ) -> None:
     """Serve until interrupted. Behind a proxy on this host, its X-Forwarded-For is the client."""
     uvicorn.run(
-        app(budget, host, public_names),
+        app(limit, host, public_names),
         host=host,
         port=port,
         proxy_headers=behind_proxy,

@@ -52,6 +52,10 @@ def mcp_http(
             "MEDIPHANT_DYNAMODB_HOST": engine_url,
             "MEDIPHANT_TABLE_NAME": table_name,
             "MEDIPHANT_RATE_LIMIT": f"{LIMIT} per hour",
+            # Room for a busy two-core machine (see TEST_STORAGE_LIMITS in conftest.py).
+            "MEDIPHANT_DYNAMODB_TIMEOUT": "3",
+            "MEDIPHANT_DYNAMODB_BUDGET": "10",
+            "MEDIPHANT_DYNAMODB_SLOW": "3",
             **(env or {}),
         },
         stdout=subprocess.DEVNULL,

@@ -1,10 +1,11 @@
-"""The per-client budget for tool calls over HTTP: the web API's limit, on the same counters.
+"""The per-client rate limit on tool calls over HTTP: the web API's limit, same counters.
 
-A tool call draws on the budget the web API uses (same limit, strategy, scope and HMAC of
-the client address), so an assistant host and a browser on one address share it. The
-counters are the table's RATE_LIMIT items, reached through the store's guard (one storage
-budget per call, the circuit breaker); when DynamoDB fails or the breaker is open, the
-call is counted in memory instead, as the web app's limiter falls back to memory.
+A tool call counts against the same per-client budget as the web API (same limit,
+strategy, scope and HMAC of the client address), so an assistant host and a browser on
+one address share it. The counters are the table's RATE_LIMIT items, reached through the
+store's guard (one storage budget per call, the circuit breaker); when DynamoDB fails or
+the breaker is open, the call is counted in memory instead, as the web app's limiter
+falls back to memory.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from mediphant.store.ratelimit import CLIENT_SCOPE, DynamoDBStorage
 log = logging.getLogger(__name__)
 
 
-class ClientBudget:
+class ClientLimit:
     """Counts calls per client address; tells when a client must wait."""
 
     def __init__(self, secret: str, limit: str, strategy: str) -> None:
@@ -33,7 +34,7 @@ class ClientBudget:
         self._table: RateLimiter = STRATEGIES[strategy](DynamoDBStorage("dynamodb://"))
         self._memory: RateLimiter = STRATEGIES[strategy](MemoryStorage())
 
-    def spend(self, address: str) -> int | None:
+    def hit(self, address: str) -> int | None:
         """Count one call; None when it is allowed, else the seconds until it would be.
 
         Blocking (DynamoDB calls): run it off the event loop.
