@@ -46,6 +46,9 @@ class ClientLimit:
         except STORE_ERRORS as exc:
             log.warning("rate-limit counters unavailable, counting in memory: %s", exc)
             return self._hit(self._memory, key)
+        except Exception:  # as the web app's limiter swallows its storage's errors
+            log.exception("rate-limit counters failed, counting in memory")
+            return self._hit(self._memory, key)
         finally:
             GUARD.end_budget(budget)
 
