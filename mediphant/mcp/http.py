@@ -96,12 +96,12 @@ def serve(
     behind_proxy: bool,
     public_names: tuple[str, ...] = (),
 ) -> None:
-    """Serve until interrupted. Behind a proxy on this host, its X-Forwarded-For is the client."""
+    """Serve until interrupted. Behind a proxy, X-Forwarded-For names the client when it comes
+    from an address in FORWARDED_ALLOW_IPS (uvicorn's setting; default 127.0.0.1)."""
     uvicorn.run(
         app(limit, host, public_names),
         host=host,
         port=port,
-        proxy_headers=behind_proxy,
-        forwarded_allow_ips=LOOPBACK if behind_proxy else None,
+        proxy_headers=behind_proxy,  # trusted from FORWARDED_ALLOW_IPS, as gunicorn does
         log_level="warning",
     )
