@@ -106,13 +106,14 @@ def listening_on(port: int) -> set[str]:
     return found
 
 
-def session(url: str, address: str, body: Any) -> Any:
+def session(url: str, address: str, body: Any, forwarded_for: str | None = None) -> Any:
     """Run `body(client)` in one MCP session whose requests come from `address`."""
 
     async def main() -> Any:
         transport = httpx2.AsyncHTTPTransport(local_address=address)
+        headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
         async with (
-            httpx2.AsyncClient(transport=transport, timeout=30) as http,
+            httpx2.AsyncClient(transport=transport, timeout=30, headers=headers) as http,
             Client(streamable_http_client(url + "/mcp", http_client=http)) as client,
         ):
             return await body(client)
@@ -190,6 +191,8 @@ def test_a_client_over_the_limit_gets_the_limit_error_and_another_does_not(
 
     # Listing tools is not a tool call: still free for the limited client.
     assert session(server_url, "127.0.0.3", listing_and_one_call)[0] == 4
+    # Without a trusted proxy, a client cannot pick another identity with a header.
+    assert session(server_url, "127.0.0.3", limited, forwarded_for="198.51.100.7") is not None
     # A second client is unaffected.
     assert session(server_url, "127.0.0.4", limited) is None
 
@@ -215,6 +218,19 @@ def test_tool_calls_and_the_web_api_share_one_budget(
     assert statuses == [200, 200, 429]
     error = session(server_url, "127.0.0.5", limited)
     assert error is not None and error.code == RATE_LIMITED
+
+
+def test_behind_a_proxy_the_forwarded_address_is_the_client(
+    engine: LocalEngine, shared_table: str
+) -> None:
+    async def over(client: Client) -> list[MCPError | None]:
+        return [await limited(client) for _ in range(LIMIT + 1)]
+
+    with mcp_http(engine.url, shared_table, {"MEDIPHANT_TRUSTED_PROXIES": "1"}) as url:
+        first = session(url, "127.0.0.1", over, forwarded_for="198.51.100.7")
+        second = session(url, "127.0.0.1", limited, forwarded_for="198.51.100.8")
+    assert first[:LIMIT] == [None] * LIMIT and first[LIMIT] is not None
+    assert second is None
 
 
 def test_tool_calls_are_answered_while_dynamodb_is_down(engine: LocalEngine) -> None:
