@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx2
 import pytest
 from mcp import Client
@@ -29,6 +28,7 @@ from mediphant.domain.faq import NOT_MEDICAL_ADVICE
 from mediphant.mcp.http import RATE_LIMITED
 from mediphant.store import keys, table
 from mediphant.store.local import LocalEngine, free_port, is_answering
+from tests.asyncio_thread import run_async
 from tests.conftest import make_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,7 +118,7 @@ def session(url: str, address: str, body: Any, forwarded_for: str | None = None)
         ):
             return await body(client)
 
-    return anyio.run(main)
+    return run_async(main)
 
 
 async def limited(client: Client) -> MCPError | None:

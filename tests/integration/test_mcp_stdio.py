@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from flask.testing import FlaskClient
 from mcp import Client, StdioServerParameters
 
 from mediphant.domain.faq import NOT_MEDICAL_ADVICE
 from mediphant.mcp.tools import TOOLS
+from tests.asyncio_thread import run_async
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_DIR = ROOT / ".cache" / "node"
@@ -65,7 +65,7 @@ def test_stdio_server_answers_as_the_web_api(client: FlaskClient) -> None:
             others = [await mcp.call_tool(name, args) for name, args, _ in GOOD_AND_BAD]
             return tools, checks, bad, others
 
-    tools, checks, bad, others = anyio.run(session)
+    tools, checks, bad, others = run_async(session)
     # The schemas listed over the wire are the ones the server declares.
     assert [(t.name, t.input_schema, t.output_schema) for t in tools.tools] == [
         (spec.name, spec.input_schema, spec.output_schema) for spec in TOOLS

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-import anyio
 import pytest
 from jsonschema import Draft202012Validator
 from mcp import Client
@@ -19,6 +18,7 @@ from mediphant.domain.faq import LOW_CONFIDENCE_ANSWER, NOT_MEDICAL_ADVICE
 from mediphant.domain.interactions import Severity, default_checker
 from mediphant.mcp import server
 from mediphant.mcp.resources import DISCLAIMER
+from tests.asyncio_thread import run_async
 
 TOOL_NAMES = {"check_interaction", "check_medication_list", "resolve_medication", "search_faq"}
 
@@ -30,7 +30,7 @@ def run(body: Callable[[Client], Awaitable[Any]]) -> Any:
         async with Client(server.build()) as client:
             return await body(client)
 
-    return anyio.run(main)
+    return run_async(main)
 
 
 def call(name: str, arguments: dict[str, Any]) -> Any:
