@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed-stamp
 DYNAMODB_PORT ?= 8001
 AXE_VERSION := 4.11.0
 AXE := .cache/node/node_modules/axe-core/axe.min.js
+# The official TypeScript MCP client: the stdio server is tested with an independent client.
+MCP_SDK_VERSION := 1.32.2
+MCP_SDK := .cache/node/node_modules/@modelcontextprotocol/sdk/package.json
 
 .PHONY: run test lint bench clean check-tools browser
 
@@ -32,12 +35,15 @@ browser:
 $(AXE):
 	npm install --silent --no-audit --no-fund --prefix .cache/node axe-core@$(AXE_VERSION)
 
+$(MCP_SDK):
+	npm install --silent --no-audit --no-fund --save-exact --prefix .cache/node @modelcontextprotocol/sdk@$(MCP_SDK_VERSION)
+
 run: $(STAMP) check-tools
 	MEDIPHANT_ENV=$${MEDIPHANT_ENV:-development} \
 	MEDIPHANT_DYNAMODB_HOST=$${MEDIPHANT_DYNAMODB_HOST:-http://127.0.0.1:$(DYNAMODB_PORT)} \
 	  $(BIN)/flask --app mediphant run-local
 
-test: $(STAMP) check-tools browser $(AXE)
+test: $(STAMP) check-tools browser $(AXE) $(MCP_SDK)
 	$(BIN)/pytest
 
 bench: $(STAMP) check-tools

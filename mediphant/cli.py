@@ -174,7 +174,37 @@ def cost_estimate(
     click.echo(f"item sizes: {source}")
 
 
+@click.command("mcp")
+@click.option("--http", "over_http", is_flag=True, help="Serve streamable HTTP instead of stdio.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (HTTP).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8002, show_default=True)
+@click.option(
+    "--public-name",
+    multiple=True,
+    help="A host name a proxy forwards to this server (HTTP; may be repeated).",
+)
+@with_appcontext
+def mcp_command(over_http: bool, host: str, port: int, public_name: tuple[str, ...]) -> None:
+    """Serve the MCP server for AI assistants: stdio (default) or streamable HTTP at /mcp."""
+    # Imported here: the web app's workers never load the MCP SDK.
+    if not over_http:
+        from mediphant.mcp.server import run_stdio
+
+        run_stdio()
+        return
+    from mediphant.mcp.http import serve
+    from mediphant.mcp.limit import ClientLimit
+
+    settings = current_app.config["SETTINGS"]
+    limit = ClientLimit(
+        current_app.config["SECRET_KEY"], settings.rate_limit, settings.rate_limit_strategy
+    )
+    click.echo(f"Mediphant MCP on http://{host}:{port}/mcp (Ctrl-C stops it)", err=True)
+    serve(limit, host, port, settings.trusted_proxies > 0, public_name)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(db)
     app.cli.add_command(run_local)
     app.cli.add_command(cost_estimate)
+    app.cli.add_command(mcp_command)

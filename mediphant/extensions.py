@@ -11,8 +11,8 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 from limits import RateLimitItem
 
-import mediphant.store.ratelimit  # noqa: F401  (registers the "dynamodb://" storage scheme)
 from mediphant.store.guard import CLOSED, GUARD
+from mediphant.store.ratelimit import CLIENT_SCOPE  # the import registers "dynamodb://"
 from mediphant.web.identity import client_key
 
 P = ParamSpec("P")
@@ -43,14 +43,13 @@ def _client_limit() -> str:
 
 
 # One budget per client shared by checks, lists, FAQ searches and the API.
-SCOPE = "client"
-_client_budget = limiter.shared_limit(_client_limit, scope=SCOPE)
+_client_budget = limiter.shared_limit(_client_limit, scope=CLIENT_SCOPE)
 
 
 def budget_key(item: RateLimitItem) -> str:
     """The storage key of this client's shared budget, exactly as flask-limiter builds it,
     so FAQ searches (web/search_budget.py) count on the same item as checks."""
-    return item.key_for(client_key(), SCOPE)
+    return item.key_for(client_key(), CLIENT_SCOPE)
 
 
 def _checked(view: Callable[P, R]) -> Callable[P, R]:

@@ -92,6 +92,11 @@ def validate_list(names: list[object]) -> Validated:
     return result
 
 
+def list_names(checked: Validated) -> list[str]:
+    """The cleaned names of a valid list in the order typed, blank rows left out."""
+    return [checked.values[key] for key in sorted(checked.values, key=lambda k: int(k[3:]))]
+
+
 MAX_QUERY_LENGTH = 200
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime
 
@@ -75,6 +77,11 @@ SESSION_SK_PREFIX = SESSION + SEP
 
 
 # RATE_LIMIT --------------------------------------------------------------
+
+
+def client_key(secret: str, address: str) -> str:
+    """A keyed hash (HMAC-SHA256 with the app secret) of a client address: no raw IP at rest."""
+    return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def rate_limit_pk(client_key: str) -> str:

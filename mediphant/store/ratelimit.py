@@ -21,6 +21,9 @@ from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 from mediphant.store import condition_failed, keys, settled
 from mediphant.store.models import Item, RateLimitData, RateLimitItem
 
+# The scope of the one per-client budget that checks, lists, searches, the API and the MCP
+# tool calls all draw on: limits keys a counter as LIMITER/<client key>/<scope>/<limit>.
+CLIENT_SCOPE = "client"
 TTL_AFTER_START = timedelta(hours=1)
 # Header values (remaining, reset) right after a hit are served from that hit's answer
 # for this long instead of reading the counter back: saves two reads per request.

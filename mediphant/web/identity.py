@@ -8,8 +8,6 @@ by crawlers write nothing; a client cannot choose either value (no session fixat
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 
@@ -33,9 +31,7 @@ VISITOR_LIFETIME = timedelta(days=365)
 
 def client_key() -> str:
     """A keyed hash of the client address (after ProxyFix): no raw IP is stored at rest."""
-    address = (request.remote_addr or "unknown").encode()
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, address, hashlib.sha256).hexdigest()[:32]
+    return keys.client_key(current_app.config["SECRET_KEY"], request.remote_addr or "unknown")
 
 
 def _new_id() -> str:

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from mediphant.domain.interactions import default_checker
-from mediphant.domain.validation import MAX_LIST_LENGTH, Validated, validate_list
+from mediphant.domain.validation import MAX_LIST_LENGTH, Validated, list_names, validate_list
 from mediphant.extensions import client_limit
 from mediphant.web import checking
 
@@ -36,7 +36,7 @@ def submit_list() -> Response | tuple[str, int]:
     checked = validate_list(list(raw))
     if not checked.ok:
         return _render(raw, checked, 400)
-    names = [checked.values[key] for key in sorted(checked.values, key=lambda k: int(k[3:]))]
+    names = list_names(checked)
     result = default_checker().check_list(names)
     # Risky pairs first so they are the newest in the history; then every other pair.
     ordered = list(result.pairs) + [r for r in result.checked if not r.findings]

@@ -7,17 +7,10 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from mediphant.domain.validation import MAX_NAME_LENGTH, MAX_QUERY_LENGTH
+from mediphant.domain.schemas import CHECK, FAQ_RESULT, NAME, QUERY
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
-# Letters, digits, spaces and -'/().,+ with at least one non-space (spaces are trimmed).
-_NAME = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": MAX_NAME_LENGTH,
-    "pattern": r"^ *[A-Za-z0-9\-'/().,+][A-Za-z0-9 \-'/().,+]*$",
-}
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -31,27 +24,6 @@ _ERROR = {
                 "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
             },
         },
-    },
-}
-_SOURCE = {
-    "type": "object",
-    "required": ["title", "url"],
-    "properties": {"title": {"type": "string"}, "url": {"type": "string"}},
-}
-_CHECK = {
-    "type": "object",
-    "required": ["pair", "isPotentiallyRisky", "reason", "advice"],
-    "properties": {
-        "pair": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
-        "isPotentiallyRisky": {"type": "boolean"},
-        "reason": {"type": "string"},
-        "advice": {"type": "string"},
-        "status": {"enum": ["interaction", "duplicate", "no_known_interaction", "unknown"]},
-        "severity": {"enum": ["contraindicated", "major", "moderate", "minor", None]},
-        "mechanism": {"type": ["string", "null"]},
-        "sources": {"type": "array", "items": _SOURCE},
-        "explanation": {"type": "string"},
-        "historySaved": {"type": "boolean"},
     },
 }
 _HISTORY_ENTRY = {
@@ -106,12 +78,12 @@ SPEC: dict[str, Any] = {
                             "schema": {
                                 "type": "object",
                                 "required": ["medA", "medB"],
-                                "properties": {"medA": _NAME, "medB": _NAME},
+                                "properties": {"medA": NAME, "medB": NAME},
                             }
                         }
                     },
                 },
-                "responses": {"200": _json(_CHECK, "the verdict"), **_errors(400, 413, 429)},
+                "responses": {"200": _json(CHECK, "the verdict"), **_errors(400, 413, 429)},
             }
         },
         "/api/history": {
@@ -152,34 +124,12 @@ SPEC: dict[str, Any] = {
                         "name": "q",
                         "in": "query",
                         "required": True,
-                        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH},
+                        "schema": QUERY,
                     }
                 ],
                 "responses": {
                     "200": _json(
-                        {
-                            "type": "object",
-                            "required": ["answer", "matches"],
-                            "properties": {
-                                "answer": {"type": "string"},
-                                "confident": {"type": "boolean"},
-                                "matches": {
-                                    "type": "array",
-                                    "maxItems": 3,
-                                    "items": {
-                                        "type": "object",
-                                        "required": ["text", "score", "id", "question"],
-                                        "properties": {
-                                            "text": {"type": "string"},
-                                            "score": {"type": "number"},
-                                            "id": {"type": "string"},
-                                            "question": {"type": "string"},
-                                            "source": _SOURCE,
-                                        },
-                                    },
-                                },
-                            },
-                        },
+                        FAQ_RESULT,
                         "the answer and up to three matches",
                     ),
                     **_errors(400, 429),
@@ -195,7 +145,7 @@ SPEC: dict[str, Any] = {
                         "name": "q",
                         "in": "query",
                         "required": True,
-                        "schema": _NAME,
+                        "schema": NAME,
                     }
                 ],
                 "responses": {

@@ -57,3 +57,11 @@ def test_other_entity_keys() -> None:
         r"QUERY#2024-09-24T10:30:00.000Z#h#[0-9a-f]{8}",
         keys.faq_search_sk("2024-09-24T10:30:00.000Z", "h"),
     )
+
+
+def test_client_key_is_a_keyed_hash_of_the_address() -> None:
+    key = keys.client_key("secret-one-0123456789", "203.0.113.7")
+    assert len(key) == 32 and set(key) <= set("0123456789abcdef")
+    assert key == keys.client_key("secret-one-0123456789", "203.0.113.7")
+    assert key != keys.client_key("secret-two-0123456789", "203.0.113.7")
+    assert key != keys.client_key("secret-one-0123456789", "203.0.113.8")
