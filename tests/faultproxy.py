@@ -17,6 +17,7 @@ import math
 import socket
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -187,6 +188,9 @@ class FaultProxy:
                 conn.sendall(_response(status, payload))
         except OSError:
             return
+        except Exception:  # a bug of the proxy's own: say so instead of dropping silently
+            traceback.print_exc()
+            raise
         finally:
             reader.close()
             with self._lock:
@@ -293,19 +297,23 @@ def _key(item: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def _widen_query(request: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
-    """Ask the engine for every item and every key attribute, so the proxy can leave out
+    """Ask the engine for every item, with its key attributes, so the proxy can leave out
     the lagging ones and then apply the caller's Limit and projection itself."""
     restore: dict[str, Any] = {}
     if "Limit" in request:
         restore["Limit"] = request.pop("Limit")
-    projection = request.pop("ProjectionExpression", None)
+    projection = request.get("ProjectionExpression")
     if projection is not None:
-        names = request.get("ExpressionAttributeNames", {})
+        names = request.setdefault("ExpressionAttributeNames", {})
         restore["projected"] = {
             names.get(part.strip(), part.strip()) for part in projection.split(",")
         }
-        if request.get("Select") == "SPECIFIC_ATTRIBUTES":
-            request["Select"] = "ALL_PROJECTED_ATTRIBUTES"
+        extra = [a for a in (*KEY_NAMES, "GSI1PK", "GSI1SK") if a not in restore["projected"]]
+        for n, attribute in enumerate(extra):
+            names[f"#lag{n}"] = attribute
+        request["ProjectionExpression"] = ", ".join(
+            [projection, *(f"#lag{n}" for n in range(len(extra)))]
+        )
     return json.dumps(request).encode(), restore
 
 

@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from mediphant.store.local import free_port, is_answering
@@ -26,6 +27,12 @@ PRODUCTION_STORAGE_LIMITS = {
 }
 
 
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
 @contextmanager
 def serve(
     engine_url: str,
@@ -34,7 +41,21 @@ def serve(
     env: Mapping[str, str] | None = None,
     log: Path | None = None,
 ) -> Iterator[str]:
-    """Start gunicorn with `workers` workers; yield its base URL; stop it afterwards.
+    """Start gunicorn with `workers` workers; yield its base URL; stop it afterwards."""
+    with gunicorn(engine_url, table_name, workers, env, log) as server:
+        yield server.url
+
+
+@contextmanager
+def gunicorn(
+    engine_url: str,
+    table_name: str,
+    workers: int = 2,
+    env: Mapping[str, str] | None = None,
+    log: Path | None = None,
+) -> Iterator[Server]:
+    """Start gunicorn; yield it (URL and master process); stop it afterwards unless the
+    test already did.
 
     gunicorn's error log goes to `log` (a temporary file by default): a pipe nobody
     reads would fill up and block every worker that logs.
@@ -84,7 +105,7 @@ def serve(
         # Every worker imports the app before serving; give them a moment to all be up.
         for _ in range(workers * 2):
             urllib.request.urlopen(url + "/healthz", timeout=5).read()
-        yield url
+        yield Server(url, process)
     finally:
         process.terminate()
         try:
