@@ -15,7 +15,7 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from mediphant.store import STORE_ERRORS, table
-from mediphant.store.guard import GUARD, OPEN, SLOW_PROBLEMS, slow_not_absent
+from mediphant.store.guard import GUARD, slow_not_absent
 
 bp = Blueprint("health", __name__)
 
@@ -43,7 +43,6 @@ def readyz() -> ResponseReturnValue:
         return jsonify({"status": "unavailable", "table": "unreachable"}), 503
     if status != "ACTIVE":
         return jsonify({"status": "unavailable", "table": status}), 503
-    slow = time.monotonic() - started > GUARD.limits.slow
-    if slow or (breaker.state == OPEN and breaker.problem in SLOW_PROBLEMS):
+    if time.monotonic() - started > GUARD.limits.slow:
         return _degraded(breaker.state)
     return jsonify({"status": "ok", "table": status, "breaker": breaker.state})

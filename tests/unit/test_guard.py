@@ -1,0 +1,151 @@
+"""The storage guard's own logic: budget, retries, breaker and slots, without an engine."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+
+from mediphant.config import Settings
+from mediphant.store.guard import CLOSED, HALF_OPEN, OPEN, Guard, Limits, Skipped
+from tests.live import PRODUCTION_STORAGE_LIMITS
+
+
+def _throttled() -> ClientError:
+    return ClientError({"Error": {"Code": "ThrottlingException"}}, "PutItem")
+
+
+def _guard(**limits: float) -> Guard:
+    return Guard(Limits(**{"trip_after": 3, "open_seconds": 0.2, **limits}))
+
+
+def test_a_fast_answer_passes_and_keeps_the_breaker_closed() -> None:
+    guard = _guard()
+    assert guard.call("GetItem", lambda: "item") == "item"
+    assert guard.breaker.state == CLOSED
+
+
+def test_slow_answers_trip_the_breaker_then_calls_are_skipped_until_a_probe() -> None:
+    guard = _guard(slow=0.01)
+    for _ in range(3):
+        guard.call("GetItem", lambda: time.sleep(0.02))  # answered, but slowly
+    assert guard.breaker.state == OPEN and guard.breaker.problem == "slow"
+    called = []
+    with pytest.raises(Skipped):
+        guard.call("GetItem", lambda: called.append(1))
+    assert not called
+    time.sleep(0.25)
+    assert guard.call("GetItem", lambda: "fast again") == "fast again"  # the probe
+    assert guard.breaker.state == CLOSED
+
+
+def test_a_failed_probe_opens_the_breaker_again() -> None:
+    guard = _guard()
+    guard.breaker.failed("timeout")
+    for _ in range(2):
+        guard.breaker.failed("timeout")
+    time.sleep(0.25)
+
+    def timeout() -> None:
+        raise ReadTimeoutError(endpoint_url="http://engine")
+
+    with pytest.raises(ReadTimeoutError):
+        guard.call("Query", timeout)
+    assert guard.breaker.state == OPEN
+
+
+def test_half_open_lets_one_probe_through_at_a_time() -> None:
+    guard = _guard()
+    for _ in range(3):
+        guard.breaker.failed("unreachable")
+    time.sleep(0.25)
+    assert guard.breaker.admit() is True
+    assert guard.breaker.state == HALF_OPEN
+    assert guard.breaker.admit() is False  # the probe is still out
+    guard.breaker.succeeded()
+    assert guard.breaker.state == CLOSED and guard.breaker.admit() is True
+
+
+def test_throttling_is_retried_once_within_the_budget() -> None:
+    guard = _guard(retries=1)
+    attempts = []
+
+    def throttled_once() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise _throttled()
+        return "ok"
+
+    assert guard.call("PutItem", throttled_once) == "ok" and len(attempts) == 2
+
+
+def test_a_read_timeout_is_never_retried() -> None:
+    guard = _guard(retries=1)
+    attempts = []
+
+    def timeout() -> None:
+        attempts.append(1)
+        raise ReadTimeoutError(endpoint_url="http://engine")
+
+    with pytest.raises(ReadTimeoutError):
+        guard.call("UpdateItem", timeout)
+    assert len(attempts) == 1  # the write may have landed: no second UpdateItem ADD
+
+
+def test_a_refused_connection_is_retried_then_raised() -> None:
+    guard = _guard(retries=1)
+    attempts = []
+
+    def refused() -> None:
+        attempts.append(1)
+        raise EndpointConnectionError(endpoint_url="http://engine")
+
+    with pytest.raises(EndpointConnectionError):
+        guard.call("GetItem", refused)
+    assert len(attempts) == 2
+
+
+def test_a_spent_budget_skips_the_call() -> None:
+    guard = _guard(budget=0.05)
+    token = guard.start_budget()
+    try:
+        time.sleep(0.06)
+        with pytest.raises(Skipped, match="budget spent"):
+            guard.call("GetItem", lambda: "never")
+    finally:
+        guard.end_budget(token)
+
+
+def test_calls_beyond_the_waiting_bound_are_skipped() -> None:
+    guard = _guard(max_waiting=1, slow=0.05)
+    inside = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        inside.set()
+        release.wait(2)
+
+    worker = threading.Thread(target=lambda: guard.call("Query", hold))
+    worker.start()
+    inside.wait(2)
+    try:
+        with pytest.raises(Skipped, match="too many waiting"):
+            guard.call("Query", lambda: "never")
+    finally:
+        release.set()
+        worker.join()
+
+
+def test_the_tests_production_limits_are_the_configured_defaults() -> None:
+    defaults = Settings()
+    assert float(PRODUCTION_STORAGE_LIMITS["MEDIPHANT_DYNAMODB_TIMEOUT"]) == (
+        defaults.dynamodb_timeout_seconds
+    )
+    assert float(PRODUCTION_STORAGE_LIMITS["MEDIPHANT_DYNAMODB_BUDGET"]) == (
+        defaults.dynamodb_budget_seconds
+    )
+    assert float(PRODUCTION_STORAGE_LIMITS["MEDIPHANT_DYNAMODB_SLOW"]) == (
+        defaults.dynamodb_slow_seconds
+    )

@@ -1,0 +1,52 @@
+"""The FAQ search lease, against limits' own in-memory storage standing in for the table."""
+
+from __future__ import annotations
+
+import random
+
+from limits import parse
+from limits.storage import MemoryStorage
+
+from mediphant.web.search_budget import SearchBudget
+
+KEY = "LIMITER/client/client/100/1/minute"
+
+
+def test_workers_sharing_a_budget_overshoot_it_by_a_bounded_few() -> None:
+    storage = MemoryStorage()
+    item = parse("100 per minute")
+    workers = [SearchBudget(storage, item, shares=4) for _ in range(4)]
+    rng = random.Random(7)
+    admitted = 0
+    for n in range(300):
+        worker = workers[rng.randrange(4)]
+        admitted += worker.admit(KEY).admitted
+        if n % 5 == 0:  # reports arrive now and then, as after responses
+            rng.choice(workers).report(KEY)
+    for worker in workers:
+        worker.report(KEY)
+    assert 100 <= admitted <= 110
+    assert storage.get(KEY) >= admitted  # every admitted search is counted
+
+
+def test_a_normal_visitor_costs_one_call_per_lease_not_per_search() -> None:
+    storage = MemoryStorage()
+    budget = SearchBudget(storage, parse("100 per minute"), shares=4)
+    calls = []
+    incr = storage.incr
+    storage.incr = lambda *a, **k: calls.append(1) or incr(*a, **k)  # type: ignore[method-assign]
+    for _ in range(14):
+        assert budget.admit(KEY).admitted
+    assert len(calls) <= 2  # the first lease of 2, then a lease of about a dozen
+
+
+def test_without_the_table_a_worker_admits_only_its_share() -> None:
+    class Down(MemoryStorage):
+        def incr(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            from pynamodb.exceptions import UpdateError
+
+            raise UpdateError("DynamoDB call skipped: circuit open")
+
+    budget = SearchBudget(Down(), parse("100 per minute"), shares=4)
+    admitted = sum(budget.admit(KEY).admitted for _ in range(100))
+    assert admitted == 25  # 100 / 4 workers, none of it seen used
