@@ -11,8 +11,7 @@ bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '800
 # that need no table while some of its threads wait; the store's guard lets at most
 # MEDIPHANT_DYNAMODB_MAX_WAITING of them wait at once, so one thread always stays free.
 # PynamoDB keeps one botocore session per thread and one connection pool per process.
-# Measured in bench/ (docs/performance.md, docs/reliability.md): the same throughput as
-# sync workers on a healthy engine, a few MB more per worker for the thread stacks.
+# docs/reliability.md has the brownout figures of both models (bench/brownout.py).
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
