@@ -15,12 +15,13 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any, Literal
 
-from mediphant.domain.datafiles import Source, is_https_url, read_json
+from mediphant.domain.datafiles import Source, read_json
 from mediphant.domain.medications import (
     Formulary,
     Medication,
     Resolution,
     default_formulary,
+    parse_sources,
     require_str,
 )
 
@@ -42,6 +43,8 @@ MAX_LIST_SIZE = 10
 
 Status = Literal["interaction", "duplicate", "no_known_interaction", "unknown"]
 SideKey = tuple[str, str]  # ("drug", medication id) or ("class", class id)
+# One side of a matched rule: the ingredient, its key, the product it came through, the input.
+_Side = tuple[Medication, SideKey, "Medication | None", "Resolution | None"]
 
 NO_INTERACTION_REASON = "no known interaction in our database"
 NO_INTERACTION_ADVICE = (
@@ -130,6 +133,12 @@ class Finding:
     sources: tuple[Source, ...]
     explanation: str
     specificity: int = 0
+    ingredients: tuple[str, ...] = ()
+
+    @property
+    def is_duplicate(self) -> bool:
+        """True for the same active ingredient taken twice."""
+        return self.rule_id.startswith("duplicate:")
 
     def to_api(self) -> dict[str, Any]:
         """JSON shape for ``otherFindings``."""
@@ -139,16 +148,20 @@ class Finding:
             "advice": self.advice,
             "explanation": self.explanation,
             "sources": [s.to_api() for s in self.sources],
+            "ingredients": list(self.ingredients),
         }
 
 
-def _resolution_api(res: Resolution) -> dict[str, Any]:
-    """JSON shape for one entry of ``resolved``."""
+def _resolution_api(res: Resolution, formulary: Formulary) -> dict[str, Any]:
+    """JSON shape for one entry of ``resolved``; products list the ingredients checked."""
+    med = res.medication
     return {
         "input": res.query,
-        "name": res.medication.name if res.medication is not None else None,
+        "name": med.name if med is not None else None,
         "corrected": res.corrected,
         "suggestions": list(res.suggestions),
+        "ingredients": [i.name for i in formulary.components(med)] if med is not None else [],
+        "variants": [v.name for v in formulary.variants(med)] if med is not None else [],
     }
 
 
@@ -170,6 +183,7 @@ class CheckResult:
     explanation: str
     findings: tuple[Finding, ...]
     unknown: tuple[Resolution, ...]
+    formulary: Formulary
 
     @property
     def lead(self) -> Finding | None:
@@ -188,7 +202,11 @@ class CheckResult:
             "mechanism": self.mechanism,
             "sources": [s.to_api() for s in self.sources],
             "explanation": self.explanation,
-            "resolved": [_resolution_api(self.resolved_a), _resolution_api(self.resolved_b)],
+            "resolved": [
+                _resolution_api(self.resolved_a, self.formulary),
+                _resolution_api(self.resolved_b, self.formulary),
+            ],
+            "ingredients": list(self.lead.ingredients) if self.lead else [],
             "otherFindings": [f.to_api() for f in self.findings[1:]],
         }
 
@@ -246,25 +264,6 @@ def _check_side(side: Any, where: str, formulary: Formulary, errors: list[str]) 
     return side
 
 
-def _parse_sources(raw: Any, where: str, errors: list[str]) -> tuple[Source, ...]:
-    """At least one source, each with a title and an https URL."""
-    if not isinstance(raw, list) or not raw:
-        errors.append(f"{where}: needs at least one source")
-        return ()
-    out: list[Source] = []
-    for j, item in enumerate(raw):
-        here = f"{where} source #{j}"
-        if not isinstance(item, Mapping):
-            errors.append(f"{here}: expected an object with title and url, got {item!r}")
-            continue
-        title = require_str(item, "title", here, errors)
-        url = require_str(item, "url", here, errors)
-        if url and not is_https_url(url):
-            errors.append(f"{here}: url must be an https URL, got {url!r}")
-        out.append(Source(title, url))
-    return tuple(out)
-
-
 def parse_rules(data: Any, formulary: Formulary) -> tuple[Rule, ...]:
     """Validate ``rules.json`` against the formulary; one ValueError lists every problem."""
     if not isinstance(data, Mapping) or not isinstance(data.get("rules"), list):
@@ -301,7 +300,7 @@ def parse_rules(data: Any, formulary: Formulary) -> tuple[Rule, ...]:
                 reason=require_str(raw, "reason", where, errors),
                 mechanism=require_str(raw, "mechanism", where, errors),
                 advice=require_str(raw, "advice", where, errors),
-                sources=_parse_sources(raw.get("sources"), where, errors),
+                sources=parse_sources(raw.get("sources"), where, errors),
             )
         )
     if errors:
@@ -319,14 +318,18 @@ def _lower_first(text: str) -> str:
     return text
 
 
-def _name_note(res: Resolution) -> str | None:
-    """Say how a typed name maps to the generic, e.g. "Coumadin is a brand of warfarin"."""
-    med = res.medication
-    if med is None or res.matched_kind == "name" or res.matched_name is None:
-        return None
-    if res.matched_kind == "brand":
-        return f"{res.matched_name} is a brand of {med.name}"
-    return f"{res.matched_name} is another name for {med.name}"
+def _join(names: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c": ingredient lists read as a sentence."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _display(med: Medication, res: Resolution | None) -> str:
+    """The name a person typed for ``med`` when we have it, else its knowledge-base name."""
+    if res is not None and res.medication is not None and res.medication.id == med.id:
+        return res.display
+    return med.name
 
 
 def _sort_key(finding: Finding) -> tuple[int, int, str]:
@@ -347,6 +350,12 @@ class Checker:
             self._index.setdefault(key, []).append(rule)
         self._keys: dict[str, tuple[SideKey, ...]] = {
             med.id: (("drug", med.id), *(("class", c) for c in med.classes))
+            for med in formulary.medications.values()
+        }
+        # Each medication's parts: itself, then (for a product or family) each ingredient
+        # with the product it came through, so findings can name the ingredient.
+        self._parts: dict[str, tuple[tuple[Medication, Medication | None], ...]] = {
+            med.id: ((med, None), *((ing, med) for ing in formulary.components(med)))
             for med in formulary.medications.values()
         }
 
@@ -371,6 +380,31 @@ class Checker:
         """All rules matching two different medications, lead first."""
         return self._findings(a, b, None, None)
 
+    def name_note(self, res: Resolution) -> str | None:
+        """Say what a typed name stands for: a brand's generic, a product's ingredients.
+
+        A family (versions differ) always says so, so its shared ingredients are never
+        mistaken for the whole contents of the version someone has.
+        """
+        med = res.medication
+        if med is None:
+            return None
+        typed = res.display
+        if med.is_family:
+            versions = ", ".join(v.name for v in self.formulary.variants(med))
+            shared = _join([i.name for i in self.formulary.components(med)])
+            return (
+                f"{typed}: check the label, versions differ ({versions}); every version "
+                f"contains {shared}, which is what we checked"
+            )
+        if med.is_product:
+            return f"{typed} contains {_join([i.name for i in self.formulary.components(med)])}"
+        if res.matched_kind == "name" or res.matched_name is None:
+            return None
+        if res.matched_kind == "brand":
+            return f"{res.matched_name} is a brand of {med.name}"
+        return f"{res.matched_name} is another name for {med.name}"
+
     def _findings(
         self,
         a: Medication,
@@ -378,33 +412,37 @@ class Checker:
         res_a: Resolution | None,
         res_b: Resolution | None,
     ) -> tuple[Finding, ...]:
-        """Look up the cross product of both medications' side keys in the index."""
+        """Look up every part of each side (itself, then its ingredients) against the other's.
+
+        A product's own rules come first, so its ingredients' rules of the same id never
+        replace them; the same ingredient on both sides is a duplicate finding.
+        """
         index = self._index
         found: dict[str, Finding] = {}
-        for ka in self._keys[a.id]:
-            for kb in self._keys[b.id]:
-                rules = index.get(frozenset((ka, kb)))
-                if not rules:
+        for pa, via_a in self._parts[a.id]:
+            for pb, via_b in self._parts[b.id]:
+                if pa.id == pb.id:
+                    key = f"duplicate:{pa.id}"
+                    if (via_a or via_b) and key not in found:
+                        found[key] = self._shared_ingredient(pa, a, res_a, b, res_b)
                     continue
-                for rule in rules:
-                    if rule.id not in found:
-                        found[rule.id] = self._finding(rule, a, ka, b, kb, res_a, res_b)
-        if not found:
-            return ()
+                for ka in self._keys[pa.id]:
+                    for kb in self._keys[pb.id]:
+                        for rule in index.get(frozenset((ka, kb)), ()):
+                            if rule.id not in found:
+                                found[rule.id] = self._finding(
+                                    rule, (pa, ka, via_a, res_a), (pb, kb, via_b, res_b)
+                                )
         return tuple(sorted(found.values(), key=_sort_key))
 
-    def _finding(
-        self,
-        rule: Rule,
-        a: Medication,
-        ka: SideKey,
-        b: Medication,
-        kb: SideKey,
-        res_a: Resolution | None,
-        res_b: Resolution | None,
-    ) -> Finding:
-        """Turn a matched rule into a finding whose explanation names the matching classes."""
+    def _finding(self, rule: Rule, side_a: _Side, side_b: _Side) -> Finding:
+        """A matched rule as a finding whose explanation names the ingredient and classes."""
+        a, ka, via_a, res_a = side_a
+        b, kb, via_b, res_b = side_b
         parts: list[str] = []
+        for med, via, res in ((a, via_a, res_a), (b, via_b, res_b)):
+            if via is not None:
+                parts.append(f"{_display(via, res)} contains {med.name}")
         if ka[0] == "drug" and kb[0] == "drug":
             parts.append(f"rule for {a.name} with {b.name}")
         elif ka == kb:
@@ -419,40 +457,105 @@ class Checker:
                 drug, cls_key = (a, kb) if ka[0] == "drug" else (b, ka)
                 cls = self.formulary.med_class(cls_key[1])
                 parts.append(f"rule for {drug.name} with {_lower_first(cls.name)}")
-        for res in (res_a, res_b):
-            if res is not None:
-                note = _name_note(res)
-                if note is not None:
+        for med, via, res in ((a, via_a, res_a), (b, via_b, res_b)):
+            if via is None and res is not None:
+                note = self.name_note(res)
+                if note is not None and not (med.is_product or med.is_family):
                     parts.append(note)
+            elif via is not None and via.is_family and res is not None:
+                parts.append(self.name_note(res) or "")
+        severity, sources = rule.severity, rule.sources
+        for med, via in ((a, via_a), (b, via_b)):
+            if via is None or via.route == "oral":
+                continue
+            note = via.route_note
+            if note is None:
+                parts.append(
+                    f"this rule concerns {med.name} taken by mouth; no source we cite speaks "
+                    f"to the {via.route} form in {via.name}"
+                )
+                continue
+            parts.append(note.text)
+            sources = (*sources, *note.sources)
+            cap = Severity.parse(note.max_severity) if note.max_severity else None
+            if cap is not None and severity.rank > cap.rank:
+                severity = cap
         return Finding(
             rule_id=rule.id,
-            severity=rule.severity,
+            severity=severity,
             reason=rule.reason,
             mechanism=rule.mechanism,
             advice=rule.advice,
-            sources=rule.sources,
-            explanation="; ".join(parts),
+            sources=sources,
+            explanation="; ".join(dict.fromkeys(p for p in parts if p)),
             specificity=rule.specificity,
+            ingredients=tuple(m.name for m, v in ((a, via_a), (b, via_b)) if v is not None),
+        )
+
+    def _warnings(self, med: Medication) -> tuple[str, tuple[Source, ...]]:
+        """Dose warnings (acetaminophen's daily maximum) that apply when ``med`` is doubled."""
+        notes = [m.duplicate_warning for m in (med, *self.formulary.components(med))]
+        present = [n for n in notes if n is not None]
+        text = " ".join(n.text for n in present)
+        return text, tuple(s for n in present for s in n.sources)
+
+    def _shared_ingredient(
+        self,
+        ingredient: Medication,
+        a: Medication,
+        res_a: Resolution | None,
+        b: Medication,
+        res_b: Resolution | None,
+    ) -> Finding:
+        """Two different names that both contain one ingredient: a double dose of it."""
+        shown_a, shown_b = _display(a, res_a), _display(b, res_b)
+        warning, warning_sources = self._warnings(ingredient)
+        notes = [
+            f"{shown} contains {ingredient.name}"
+            for med, shown in ((a, shown_a), (b, shown_b))
+            if med.id != ingredient.id
+        ]
+        family_notes = [
+            self.name_note(res)
+            for med, res in ((a, res_a), (b, res_b))
+            if med.is_family and res is not None
+        ]
+        advice = (
+            f"Take only one product containing {ingredient.name}; check labels for the same "
+            "active ingredient."
+        )
+        return Finding(
+            rule_id=f"duplicate:{ingredient.id}",
+            severity=Severity.MAJOR,
+            reason=f"{shown_a} and {shown_b} both contain {ingredient.name}",
+            mechanism=DUPLICATE_MECHANISM,
+            advice=f"{advice} {warning}".strip(),
+            sources=(DUPLICATE_SOURCE, *warning_sources),
+            explanation="; ".join(n for n in (*notes, *family_notes) if n),
+            ingredients=(ingredient.name,),
         )
 
     def _duplicate(self, res_a: Resolution, res_b: Resolution) -> Finding:
-        """Two names for one active ingredient: taking both is a double dose."""
+        """Two names for one active ingredient (or one product): taking both is a double dose."""
         med = res_a.medication
         assert med is not None
-        notes = [n for n in (_name_note(res_a), _name_note(res_b)) if n is not None]
+        notes = [n for n in (self.name_note(res_a), self.name_note(res_b)) if n is not None]
         if not notes:
             notes = [f"{med.name} was entered twice"]
+        warning, warning_sources = self._warnings(med)
+        advice = (
+            f"Take only one product containing {med.name}; check labels for the same "
+            "active ingredient."
+        )
         return Finding(
             rule_id=f"duplicate:{med.id}",
             severity=Severity.MAJOR,
             reason=(f"{res_a.display} and {res_b.display} are the same medicine ({med.name})"),
             mechanism=DUPLICATE_MECHANISM,
-            advice=(
-                f"Take only one product containing {med.name}; check labels for the same "
-                "active ingredient."
-            ),
-            sources=(DUPLICATE_SOURCE,),
+            advice=f"{advice} {warning}".strip(),
+            sources=(DUPLICATE_SOURCE, *warning_sources),
             explanation="; ".join(dict.fromkeys(notes)),
+            ingredients=tuple(i.name for i in self.formulary.components(med)),
         )
 
     def _check_resolved(
@@ -465,11 +568,11 @@ class Checker:
             return self._unknown_result(text_a, res_a, text_b, res_b, unknown)
         if med_a.id == med_b.id:
             findings: tuple[Finding, ...] = (self._duplicate(res_a, res_b),)
-            status: Status = "duplicate"
         else:
             findings = self._findings(med_a, med_b, res_a, res_b)
-            status = "interaction" if findings else "no_known_interaction"
+        status: Status = "no_known_interaction"
         if findings:
+            status = "duplicate" if findings[0].is_duplicate else "interaction"
             lead = findings[0]
             verdict: dict[str, Any] = {
                 "is_potentially_risky": True,
@@ -481,7 +584,7 @@ class Checker:
                 "explanation": lead.explanation,
             }
         else:
-            notes = [n for n in (_name_note(res_a), _name_note(res_b)) if n is not None]
+            notes = [n for n in (self.name_note(res_a), self.name_note(res_b)) if n is not None]
             covers = f"no rule in our database covers {med_a.name} with {med_b.name}"
             verdict = {
                 "is_potentially_risky": False,
@@ -500,11 +603,12 @@ class Checker:
             status=status,
             findings=findings,
             unknown=(),
+            formulary=self.formulary,
             **verdict,
         )
 
-    @staticmethod
     def _unknown_result(
+        self,
         text_a: str,
         res_a: Resolution,
         text_b: str,
@@ -538,6 +642,7 @@ class Checker:
             explanation="; ".join(hints),
             findings=(),
             unknown=unknown,
+            formulary=self.formulary,
         )
 
     # ----------------------------------------------------------------- list

@@ -17,13 +17,16 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 
-from mediphant.domain.datafiles import read_json
+from mediphant.domain.datafiles import Source, is_https_url, read_json
 
 __all__ = [
+    "ROUTES",
+    "SEVERITY_NAMES",
     "Formulary",
     "MatchKind",
     "MedClass",
     "Medication",
+    "Note",
     "Resolution",
     "compact",
     "default_formulary",
@@ -51,6 +54,10 @@ _NON_ALNUM = re.compile(r"[\W_]+")
 _CLASS_ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 _MED_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _BRAND_WITH_GENERIC = re.compile(r"^(?P<first>[^()]+)\((?P<second>[^()]+)\)\s*$")
+# How a product reaches the body; rules are written for the oral form unless a note says otherwise.
+ROUTES = ("oral", "topical", "inhaled", "nasal")
+# Severity spellings, most severe first (the checker owns the enum; data only names them).
+SEVERITY_NAMES = ("contraindicated", "major", "moderate", "minor")
 
 
 def normalise(name: str) -> str:
@@ -81,14 +88,47 @@ class MedClass:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A sourced remark attached to a product: a route caveat or a dose warning.
+
+    ``max_severity`` caps the severity of findings through this product when the source says
+    the route limits exposure (a topical gel); None leaves the oral grading in place.
+    """
+
+    text: str
+    sources: tuple[Source, ...]
+    max_severity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Medication:
-    """One active substance with every name people may type for it."""
+    """One active substance, or a product made of several, with every name people type for it.
+
+    A product lists ``ingredients`` (medication ids) and the checker expands it; a family lists
+    ``variants`` (products sold under one brand) and stands for the ingredients they share.
+    """
 
     id: str
     name: str
     brands: tuple[str, ...]
     synonyms: tuple[str, ...]
     classes: tuple[str, ...]
+    ingredients: tuple[str, ...] = ()
+    variants: tuple[str, ...] = ()
+    route: str = "oral"
+    route_note: Note | None = None
+    duplicate_warning: Note | None = None
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def is_product(self) -> bool:
+        """True for a combination (or non-oral) product whose ingredients are checked."""
+        return bool(self.ingredients)
+
+    @property
+    def is_family(self) -> bool:
+        """True for a brand family whose versions differ (NyQuil, DayQuil)."""
+        return bool(self.variants)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +215,12 @@ class Formulary:
                         f"({other.kind} of {other.medication.id!r}) normalise to the same "
                         f"key {entry.compact!r}"
                     )
+        errors += _product_errors(self._medications)
         if errors:
             raise ValueError("invalid medication data:\n- " + "\n- ".join(errors))
+        self._components: dict[str, tuple[Medication, ...]] = {
+            med.id: self._expand(med) for med in self._medications.values()
+        }
 
         entries.sort(key=lambda e: (_KIND_ORDER[e.kind], e.norm))
         self._entries: tuple[_NameEntry, ...] = tuple(entries)
@@ -230,6 +274,24 @@ class Formulary:
     def members(self, class_id: str) -> tuple[Medication, ...]:
         """Medications in a class, in file order."""
         return self._members.get(class_id, ())
+
+    def components(self, medication: Medication) -> tuple[Medication, ...]:
+        """The ingredients a check expands to: a product's, a family's shared ones, else ()."""
+        return self._components.get(medication.id, ())
+
+    def variants(self, medication: Medication) -> tuple[Medication, ...]:
+        """The products of a family, in the order the data lists them."""
+        return tuple(self._medications[v] for v in medication.variants)
+
+    def _expand(self, med: Medication) -> tuple[Medication, ...]:
+        """Ingredients of a product, or those every variant of a family contains."""
+        if med.ingredients:
+            return tuple(self._medications[i] for i in med.ingredients)
+        if med.variants:
+            first, *rest = (self._medications[v].ingredients for v in med.variants)
+            shared = [i for i in first if all(i in other for other in rest)]
+            return tuple(self._medications[i] for i in shared)
+        return ()
 
     # ----------------------------------------------------------------- resolution
 
@@ -367,6 +429,46 @@ class Formulary:
         return out
 
 
+def _product_errors(meds: Mapping[str, Medication]) -> list[str]:
+    """Cross-check products and families: known ids, one level deep, sourced, no own classes.
+
+    A product's classes are its ingredients' (so findings name the ingredient that caused
+    them); a family must share at least one ingredient, or it would expand to nothing.
+    """
+    errors: list[str] = []
+    for med in meds.values():
+        where = f"medication {med.id!r}"
+        if med.ingredients and med.variants:
+            errors.append(f"{where}: a product lists ingredients or variants, not both")
+        if (med.ingredients or med.variants) and med.classes:
+            errors.append(f"{where}: a product takes its classes from its ingredients")
+        if (med.ingredients or med.variants) and not med.sources:
+            errors.append(f"{where}: a product needs a source for what it contains")
+        if med.route not in ROUTES:
+            errors.append(f"{where}: route must be one of {', '.join(ROUTES)}")
+        if len(med.ingredients) == 1 and med.route == "oral":
+            errors.append(f"{where}: a one-ingredient oral product is a brand of that ingredient")
+        for ing in med.ingredients:
+            other = meds.get(ing)
+            if other is None:
+                errors.append(f"{where}: unknown ingredient {ing!r}")
+            elif other.ingredients or other.variants:
+                errors.append(f"{where}: ingredient {ing!r} is itself a product")
+        if len(set(med.ingredients)) != len(med.ingredients):
+            errors.append(f"{where}: an ingredient is listed twice")
+        variants = [meds.get(v) for v in med.variants]
+        for v, other in zip(med.variants, variants, strict=True):
+            if other is None or not other.ingredients:
+                errors.append(f"{where}: variant {v!r} is not a product with ingredients")
+        if med.variants and len(med.variants) < 2:
+            errors.append(f"{where}: a family needs at least two variants")
+        if med.variants and all(o is not None and o.ingredients for o in variants):
+            shared = set.intersection(*(set(o.ingredients) for o in variants if o is not None))
+            if not shared:
+                errors.append(f"{where}: its variants share no ingredient")
+    return errors
+
+
 # --------------------------------------------------------------------- parsing / validation
 
 
@@ -407,6 +509,45 @@ def _raise_if(errors: Sequence[str], what: str) -> None:
     """Raise one ValueError listing every problem, so a data author can fix them in one go."""
     if errors:
         raise ValueError(f"invalid {what} data:\n- " + "\n- ".join(errors))
+
+
+def parse_sources(
+    raw: Any, where: str, errors: list[str], *, required: bool = True
+) -> tuple[Source, ...]:
+    """Sources as a list of {title, url}, each url https; at least one when ``required``."""
+    if not isinstance(raw, list) or (required and not raw):
+        errors.append(f"{where}: needs at least one source")
+        return ()
+    out: list[Source] = []
+    for j, item in enumerate(raw):
+        here = f"{where} source #{j}"
+        if not isinstance(item, Mapping):
+            errors.append(f"{here}: expected an object with title and url, got {item!r}")
+            continue
+        title = require_str(item, "title", here, errors)
+        url = require_str(item, "url", here, errors)
+        if url and not is_https_url(url):
+            errors.append(f"{here}: url must be an https URL, got {url!r}")
+        out.append(Source(title, url))
+    return tuple(out)
+
+
+def _parse_note(raw: Any, where: str, errors: list[str]) -> Note | None:
+    """An optional sourced note: {text, sources, maxSeverity?}."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        errors.append(f"{where}: expected an object with text and sources, got {raw!r}")
+        return None
+    cap = raw.get("maxSeverity")
+    if cap is not None and cap not in SEVERITY_NAMES:
+        errors.append(f"{where}: maxSeverity must be one of {', '.join(SEVERITY_NAMES)}")
+        cap = None
+    return Note(
+        text=require_str(raw, "text", where, errors),
+        sources=parse_sources(raw.get("sources"), where, errors),
+        max_severity=cap,
+    )
 
 
 def parse_classes(data: Any) -> list[MedClass]:
@@ -457,6 +598,7 @@ def parse_medications(data: Any) -> list[Medication]:
             if med_id in seen:
                 errors.append(f"duplicate medication id {med_id!r}")
             seen.add(med_id)
+        route = raw.get("route", "oral")
         out.append(
             Medication(
                 id=med_id,
@@ -464,6 +606,14 @@ def parse_medications(data: Any) -> list[Medication]:
                 brands=_require_str_list(raw, "brands", where, errors),
                 synonyms=_require_str_list(raw, "synonyms", where, errors),
                 classes=_require_str_list(raw, "classes", where, errors),
+                ingredients=_require_str_list(raw, "ingredients", where, errors),
+                variants=_require_str_list(raw, "variants", where, errors),
+                route=route if isinstance(route, str) else repr(route),
+                route_note=_parse_note(raw.get("routeNote"), f"{where} routeNote", errors),
+                duplicate_warning=_parse_note(
+                    raw.get("duplicateWarning"), f"{where} duplicateWarning", errors
+                ),
+                sources=parse_sources(raw.get("sources", []), where, errors, required=False),
             )
         )
     _raise_if(errors, "medication")

@@ -440,6 +440,8 @@ def test_unknown_suggestions_resolve(checker: Checker) -> None:
         "name": None,
         "corrected": False,
         "suggestions": list(unknown.suggestions),
+        "ingredients": [],
+        "variants": [],
     }
     assert api["resolved"][1]["name"] == "warfarin"
 
@@ -455,6 +457,8 @@ def test_corrected_name_still_checked(checker: Checker) -> None:
         "name": "warfarin",
         "corrected": True,
         "suggestions": [],
+        "ingredients": [],
+        "variants": [],
     }
 
 
@@ -472,6 +476,7 @@ def test_to_api_keys(checker: Checker) -> None:
         "explanation",
         "resolved",
         "otherFindings",
+        "ingredients",
     }
     assert api["sources"] == SRC
     assert set(api["otherFindings"][0]) == {
@@ -480,6 +485,7 @@ def test_to_api_keys(checker: Checker) -> None:
         "advice",
         "explanation",
         "sources",
+        "ingredients",
     }
     json.dumps(api)
 
