@@ -20,6 +20,7 @@ from mediphant.domain.medications import (
     Formulary,
     Medication,
     Resolution,
+    compact,
     default_formulary,
     parse_sources,
     require_str,
@@ -43,8 +44,8 @@ MAX_LIST_SIZE = 10
 
 Status = Literal["interaction", "duplicate", "no_known_interaction", "unknown"]
 SideKey = tuple[str, str]  # ("drug", medication id) or ("class", class id)
-# One side of a matched rule: the ingredient, its key, the product it came through, the input.
-_Side = tuple[Medication, SideKey, "Medication | None", "Resolution | None"]
+# (ingredient, key, product it came through, resolution, medication as typed)
+_Side = tuple[Medication, SideKey, "Medication | None", "Resolution | None", Medication]
 
 NO_INTERACTION_REASON = "no known interaction in our database"
 NO_INTERACTION_ADVICE = (
@@ -325,6 +326,12 @@ def _join(names: Sequence[str]) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def _version_label(variant: Medication, family: Medication) -> str:
+    """A version's name under its family's brand ("Excedrin PM"), else its own name."""
+    brand = compact(family.brands[0] if family.brands else family.name)
+    return next((b for b in (variant.name, *variant.brands) if brand in compact(b)), variant.name)
+
+
 def _display(med: Medication, res: Resolution | None) -> str:
     """The name a person typed for ``med`` when we have it, else its knowledge-base name."""
     if res is not None and res.medication is not None and res.medication.id == med.id:
@@ -355,9 +362,30 @@ class Checker:
         # Each medication's parts: itself, then (for a product or family) each ingredient
         # with the product it came through, so findings can name the ingredient.
         self._parts: dict[str, tuple[tuple[Medication, Medication | None], ...]] = {
-            med.id: ((med, None), *((ing, med) for ing in formulary.components(med)))
-            for med in formulary.medications.values()
+            med.id: ((med, None), *self._ingredients(med)) for med in formulary.medications.values()
         }
+
+    def _ingredients(self, med: Medication) -> list[tuple[Medication, Medication]]:
+        """Each ingredient with the product it comes through.
+
+        A family's shared ingredients come through the family; an ingredient only some
+        versions contain comes through the first such version, so a finding can say "Excedrin
+        Migraine (one version of Excedrin) contains aspirin" instead of hiding the risk.
+        """
+        out = [(ing, med) for ing in self.formulary.components(med)]
+        seen = {ing.id for ing, _ in out}
+        for variant in self.formulary.variants(med):
+            for ing in self.formulary.components(variant):
+                if ing.id not in seen:
+                    seen.add(ing.id)
+                    out.append((ing, variant))
+        return out
+
+    def _via(self, via: Medication, med: Medication, res: Resolution | None) -> str:
+        """How to name the product an ingredient came through, as the person typed it."""
+        if via.id == med.id:
+            return _display(med, res)
+        return f"{_version_label(via, med)} (one version of {_display(med, res)})"
 
     @classmethod
     def from_data(cls, rules_data: Any, formulary: Formulary) -> Checker:
@@ -391,7 +419,7 @@ class Checker:
             return None
         typed = res.display
         if med.is_family:
-            versions = ", ".join(v.name for v in self.formulary.variants(med))
+            versions = ", ".join(_version_label(v, med) for v in self.formulary.variants(med))
             shared = _join([i.name for i in self.formulary.components(med)])
             return (
                 f"{typed}: check the label, versions differ ({versions}); every version "
@@ -424,25 +452,27 @@ class Checker:
                 if pa.id == pb.id:
                     key = f"duplicate:{pa.id}"
                     if (via_a or via_b) and key not in found:
-                        found[key] = self._shared_ingredient(pa, a, res_a, b, res_b)
+                        found[key] = self._shared_ingredient(
+                            pa, (a, via_a, res_a), (b, via_b, res_b)
+                        )
                     continue
                 for ka in self._keys[pa.id]:
                     for kb in self._keys[pb.id]:
                         for rule in index.get(frozenset((ka, kb)), ()):
                             if rule.id not in found:
                                 found[rule.id] = self._finding(
-                                    rule, (pa, ka, via_a, res_a), (pb, kb, via_b, res_b)
+                                    rule, (pa, ka, via_a, res_a, a), (pb, kb, via_b, res_b, b)
                                 )
         return tuple(sorted(found.values(), key=_sort_key))
 
     def _finding(self, rule: Rule, side_a: _Side, side_b: _Side) -> Finding:
         """A matched rule as a finding whose explanation names the ingredient and classes."""
-        a, ka, via_a, res_a = side_a
-        b, kb, via_b, res_b = side_b
+        a, ka, via_a, res_a, typed_a = side_a
+        b, kb, via_b, res_b, typed_b = side_b
         parts: list[str] = []
-        for med, via, res in ((a, via_a, res_a), (b, via_b, res_b)):
+        for med, via, res, typed in ((a, via_a, res_a, typed_a), (b, via_b, res_b, typed_b)):
             if via is not None:
-                parts.append(f"{_display(via, res)} contains {med.name}")
+                parts.append(f"{self._via(via, typed, res)} contains {med.name}")
         if ka[0] == "drug" and kb[0] == "drug":
             parts.append(f"rule for {a.name} with {b.name}")
         elif ka == kb:
@@ -466,7 +496,7 @@ class Checker:
                 parts.append(self.name_note(res) or "")
         severity, sources = rule.severity, rule.sources
         for med, via in ((a, via_a), (b, via_b)):
-            if via is None or via.route == "oral":
+            if via is None or via.route == med.route:
                 continue
             note = via.route_note
             if note is None:
@@ -502,24 +532,20 @@ class Checker:
     def _shared_ingredient(
         self,
         ingredient: Medication,
-        a: Medication,
-        res_a: Resolution | None,
-        b: Medication,
-        res_b: Resolution | None,
+        side_a: tuple[Medication, Medication | None, Resolution | None],
+        side_b: tuple[Medication, Medication | None, Resolution | None],
     ) -> Finding:
         """Two different names that both contain one ingredient: a double dose of it."""
-        shown_a, shown_b = _display(a, res_a), _display(b, res_b)
         warning, warning_sources = self._warnings(ingredient)
-        notes = [
-            f"{shown} contains {ingredient.name}"
-            for med, shown in ((a, shown_a), (b, shown_b))
-            if med.id != ingredient.id
-        ]
-        family_notes = [
-            self.name_note(res)
-            for med, res in ((a, res_a), (b, res_b))
-            if med.is_family and res is not None
-        ]
+        shown: list[str] = []
+        notes: list[str] = []
+        for med, via, res in (side_a, side_b):
+            name = self._via(via, med, res) if via is not None else _display(med, res)
+            shown.append(name)
+            if via is not None:
+                notes.append(f"{name} contains {ingredient.name}")
+            if med.is_family and res is not None:
+                notes.append(self.name_note(res) or "")
         advice = (
             f"Take only one product containing {ingredient.name}; check labels for the same "
             "active ingredient."
@@ -527,11 +553,11 @@ class Checker:
         return Finding(
             rule_id=f"duplicate:{ingredient.id}",
             severity=Severity.MAJOR,
-            reason=f"{shown_a} and {shown_b} both contain {ingredient.name}",
+            reason=f"{shown[0]} and {shown[1]} both contain {ingredient.name}",
             mechanism=DUPLICATE_MECHANISM,
             advice=f"{advice} {warning}".strip(),
             sources=(DUPLICATE_SOURCE, *warning_sources),
-            explanation="; ".join(n for n in (*notes, *family_notes) if n),
+            explanation="; ".join(dict.fromkeys(n for n in notes if n)),
             ingredients=(ingredient.name,),
         )
 
