@@ -487,12 +487,10 @@ class Checker:
                 drug, cls_key = (a, kb) if ka[0] == "drug" else (b, ka)
                 cls = self.formulary.med_class(cls_key[1])
                 parts.append(f"rule for {drug.name} with {_lower_first(cls.name)}")
-        for med, via, res in ((a, via_a, res_a), (b, via_b, res_b)):
-            if via is None and res is not None:
-                note = self.name_note(res)
-                if note is not None and not (med.is_product or med.is_family):
-                    parts.append(note)
-            elif via is not None and via.is_family and res is not None:
+        for med, via, res, typed in ((a, via_a, res_a, typed_a), (b, via_b, res_b, typed_b)):
+            # A brand's note for a plain medicine; the "versions differ" note for a family.
+            plain = via is None and not (med.is_product or med.is_family)
+            if res is not None and (plain or (via is not None and typed.is_family)):
                 parts.append(self.name_note(res) or "")
         severity, sources = rule.severity, rule.sources
         for med, via in ((a, via_a), (b, via_b)):

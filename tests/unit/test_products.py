@@ -1,0 +1,242 @@
+"""Combination products, brand families and route: resolution, expansion and attribution.
+
+The data-driven tests walk every product in the shipped knowledge base; the validation
+tests use a small inline formulary so each rule of the data format is shown to fail.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from mediphant.domain.interactions import Checker, Severity, default_checker
+from mediphant.domain.medications import Formulary, Medication
+
+
+@pytest.fixture(scope="module")
+def real() -> Checker:
+    return default_checker()
+
+
+def _products(checker: Checker) -> list[Medication]:
+    return [m for m in checker.formulary.medications.values() if m.is_product]
+
+
+def _families(checker: Checker) -> list[Medication]:
+    return [m for m in checker.formulary.medications.values() if m.is_family]
+
+
+# --------------------------------------------------------------------- every product
+
+
+def test_there_are_products_and_families(real: Checker) -> None:
+    assert len(_products(real)) >= 40
+    assert {f.id for f in _families(real)} >= {"nyquil", "dayquil", "excedrin", "lemsip"}
+
+
+def test_every_product_name_resolves_to_it_and_expands(real: Checker) -> None:
+    f = real.formulary
+    for product in _products(real) + _families(real):
+        assert f.components(product), product.id
+        assert product.sources and all(s.url.startswith("https://") for s in product.sources)
+        for name in (product.name, *product.brands, *product.synonyms):
+            res = f.resolve(name)
+            assert res.medication is not None and res.medication.id == product.id, name
+            assert not res.corrected
+
+
+def test_every_product_is_a_duplicate_of_each_ingredient(real: Checker) -> None:
+    problems = []
+    for product in _products(real):
+        typed = product.brands[0] if product.brands else product.name
+        for ingredient in real.formulary.components(product):
+            result = real.check(typed, ingredient.name)
+            ids = {x.rule_id for x in result.findings}
+            if f"duplicate:{ingredient.id}" not in ids:
+                problems.append(f"{typed} + {ingredient.name}: {ids}")
+            elif ingredient.is_product or not result.is_potentially_risky:
+                problems.append(f"{typed} + {ingredient.name}: not flagged")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_product_reports_its_ingredients_in_the_api(real: Checker) -> None:
+    for product in _products(real):
+        typed = product.brands[0] if product.brands else product.name
+        api = real.check(typed, "warfarin").to_api()
+        names = [i.name for i in real.formulary.components(product)]
+        assert api["resolved"][0]["ingredients"] == names
+        assert api["resolved"][0]["name"] == product.name
+
+
+# --------------------------------------------------------------------- expansion, attribution
+
+
+def test_nyquil_and_tylenol_double_acetaminophen_with_daily_maximum(real: Checker) -> None:
+    result = real.check("NyQuil Cold & Flu", "Tylenol")
+    assert result.status == "duplicate"
+    assert result.severity == Severity.MAJOR.value
+    assert result.reason == "NyQuil Cold & Flu and Tylenol both contain acetaminophen"
+    assert "NyQuil Cold & Flu contains acetaminophen" in result.explanation
+    assert "4,000 mg" in result.advice
+    assert any("fda.gov" in s.url for s in result.sources)
+    assert result.to_api()["ingredients"] == ["acetaminophen"]
+
+
+def test_two_products_share_an_ingredient(real: Checker) -> None:
+    result = real.check("Tylenol PM", "Advil PM")
+    dup = {f.rule_id: f for f in result.findings}["duplicate:diphenhydramine"]
+    assert dup.reason == "Tylenol PM and Advil PM both contain diphenhydramine"
+    assert "4,000 mg" not in dup.advice  # the daily maximum is acetaminophen's
+    # Both also bring their own ingredients: Tylenol PM's acetaminophen is no duplicate here.
+    assert "duplicate:acetaminophen" not in {f.rule_id for f in result.findings}
+
+
+def test_product_and_other_product_each_finding_names_its_ingredient(real: Checker) -> None:
+    result = real.check("NyQuil Cold & Flu", "Nardil")
+    assert result.severity == Severity.CONTRAINDICATED.value
+    lead = result.findings[0]
+    assert lead.explanation.startswith("NyQuil Cold & Flu contains dextromethorphan")
+    assert lead.ingredients == ("dextromethorphan",)
+
+
+def test_sedative_stacking_through_a_product(real: Checker) -> None:
+    result = real.check("Percocet", "Xanax")
+    assert result.severity == Severity.MAJOR.value
+    assert "Percocet contains oxycodone" in result.explanation
+
+
+def test_contract_wording_survives_through_a_product(real: Checker) -> None:
+    result = real.check("Zestoretic", "spironolactone")
+    assert (result.reason, result.advice) == (
+        "hyperkalemia risk",
+        "monitor potassium, consult clinician",
+    )
+    assert "Zestoretic contains lisinopril" in result.explanation
+
+
+def test_same_product_twice_is_a_duplicate(real: Checker) -> None:
+    result = real.check("NyQuil Cold & Flu", "Vicks NyQuil Cold & Flu")
+    assert result.status == "duplicate"
+    assert "4,000 mg" in result.advice
+
+
+def test_a_list_of_cold_remedies_finds_every_double_dose(real: Checker) -> None:
+    result = real.check_list(["NyQuil Cold & Flu", "DayQuil Cold & Flu", "Tylenol"])
+    assert len(result.pairs) == 3
+    assert all("acetaminophen" in r.reason for r in result.pairs)
+
+
+# --------------------------------------------------------------------- families
+
+
+def test_family_resolves_to_shared_ingredients_and_says_versions_differ(real: Checker) -> None:
+    result = real.check("NyQuil", "warfarin")
+    api = result.to_api()
+    assert api["resolved"][0]["ingredients"] == ["acetaminophen", "dextromethorphan", "doxylamine"]
+    assert len(api["resolved"][0]["variants"]) == 2
+    assert "check the label, versions differ" in result.explanation
+
+
+def test_family_never_hides_what_only_some_versions_contain(real: Checker) -> None:
+    result = real.check("Excedrin", "Coumadin")
+    assert result.severity == Severity.MAJOR.value
+    assert "Excedrin Migraine (one version of Excedrin) contains aspirin" in result.explanation
+    assert "check the label, versions differ" in result.explanation
+
+
+def test_family_with_no_finding_still_says_versions_differ(real: Checker) -> None:
+    result = real.check("Lemsip", "metformin")
+    assert result.status == "no_known_interaction"
+    assert "check the label, versions differ" in result.explanation
+
+
+# --------------------------------------------------------------------- route
+
+
+def test_topical_gel_is_its_own_product_with_sourced_lower_grading(real: Checker) -> None:
+    gel = real.check("Voltaren Gel", "warfarin")
+    tablets = real.check("diclofenac", "warfarin")
+    assert tablets.severity == Severity.MAJOR.value
+    assert gel.severity == Severity.MODERATE.value
+    assert "applied to the skin" in gel.explanation
+    assert any("Voltaren" in s.title for s in gel.sources)
+    assert real.formulary.resolve("diclofenac gel").medication.id == "diclofenac-topical"
+
+
+def test_inhaled_product_notes_an_oral_only_source(real: Checker) -> None:
+    result = real.check("Symbicort", "clarithromycin")
+    assert result.is_potentially_risky
+    assert "taken by mouth" in result.explanation
+
+
+def test_inhaled_ingredient_rules_need_no_route_note(real: Checker) -> None:
+    result = real.check("Advair", "ritonavir")
+    assert result.severity == Severity.MAJOR.value
+    assert "taken by mouth" not in result.explanation
+
+
+# --------------------------------------------------------------------- validation
+
+CLASSES: dict[str, Any] = {
+    "classes": [{"id": "nsaid", "name": "NSAIDs", "singular": "an NSAID", "description": "x"}]
+}
+SRC = [{"title": "label", "url": "https://example.org/label"}]
+MEDS: dict[str, Any] = {
+    "medications": [
+        {"id": "a", "name": "a", "brands": [], "synonyms": [], "classes": []},
+        {"id": "b", "name": "b", "brands": [], "synonyms": [], "classes": ["nsaid"]},
+        {"id": "c", "name": "c", "brands": [], "synonyms": [], "classes": []},
+        {"id": "ab", "name": "ab", "brands": ["AB"], "synonyms": [], "classes": [],
+         "ingredients": ["a", "b"], "sources": SRC},
+        {"id": "bc", "name": "bc", "brands": [], "synonyms": [], "classes": [],
+         "ingredients": ["b", "c"], "sources": SRC},
+        {"id": "fam", "name": "fam", "brands": [], "synonyms": [], "classes": [],
+         "variants": ["ab", "bc"], "sources": SRC},
+    ]
+}  # fmt: skip
+
+
+def _with(change: Any) -> dict[str, Any]:
+    data = copy.deepcopy(MEDS)
+    change(data["medications"])
+    return data
+
+
+def test_inline_formulary_is_valid_and_family_shares_b() -> None:
+    f = Formulary.from_data(MEDS, CLASSES)
+    assert [m.id for m in f.components(f.get("fam"))] == ["b"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: m[3].update(ingredients=["a", "zz"]), "unknown ingredient"),
+        (lambda m: m[3].update(classes=["nsaid"]), "takes its classes from its ingredients"),
+        (lambda m: m[3].pop("sources"), "needs a source"),
+        (lambda m: m[3].update(ingredients=["a"]), "one-ingredient oral product"),
+        (lambda m: m[3].update(ingredients=["a", "bc"]), "is itself a product"),
+        (lambda m: m[3].update(route="rectal"), "route must be one of"),
+        (lambda m: m[4].update(ingredients=["c", "c"]), "listed twice"),
+        (lambda m: m[5].update(variants=["ab"]), "at least two variants"),
+        (lambda m: m[5].update(variants=["ab", "a"]), "not a product with ingredients"),
+        (
+            lambda m: m[3].update(routeNote={"text": "t", "sources": SRC, "maxSeverity": "x"}),
+            "maxSeverity",
+        ),
+    ],
+)
+def test_product_validation(change: Any, message: str) -> None:
+    data = _with(change)
+    with pytest.raises(ValueError, match=message):
+        Formulary.from_data(data, CLASSES)
+
+
+def test_family_sharing_nothing_is_rejected() -> None:
+    def change(meds: list[dict[str, Any]]) -> None:
+        meds.append({"id": "d", "name": "d", "brands": [], "synonyms": [], "classes": []})
+        meds[4]["ingredients"] = ["c", "d"]
+
+    with pytest.raises(ValueError, match="share no ingredient"):
+        Formulary.from_data(_with(change), CLASSES)
