@@ -163,6 +163,11 @@ def _resolution_api(res: Resolution, formulary: Formulary) -> dict[str, Any]:
         "suggestions": list(res.suggestions),
         "ingredients": [i.name for i in formulary.components(med)] if med is not None else [],
         "variants": [v.name for v in formulary.variants(med)] if med is not None else [],
+        "meanings": [
+            {"name": formulary.get(mid).name, "countries": list(countries)}
+            for mid, countries in (med.meanings if med is not None else ())
+        ],
+        "elsewhere": [{"name": name, "countries": list(c)} for name, c in res.elsewhere],
     }
 
 
@@ -185,6 +190,7 @@ class CheckResult:
     findings: tuple[Finding, ...]
     unknown: tuple[Resolution, ...]
     formulary: Formulary
+    country: str | None = None
 
     @property
     def lead(self) -> Finding | None:
@@ -208,6 +214,7 @@ class CheckResult:
                 _resolution_api(self.resolved_b, self.formulary),
             ],
             "ingredients": list(self.lead.ingredients) if self.lead else [],
+            "country": self.country,
             "otherFindings": [f.to_api() for f in self.findings[1:]],
         }
 
@@ -375,16 +382,24 @@ class Checker:
         out = [(ing, med) for ing in self.formulary.components(med)]
         seen = {ing.id for ing, _ in out}
         for variant in self.formulary.variants(med):
-            for ing in self.formulary.components(variant):
+            for ing in self.formulary.components(variant) or (variant,):
                 if ing.id not in seen:
                     seen.add(ing.id)
                     out.append((ing, variant))
         return out
 
+    def _parts_of(self, med: Medication) -> tuple[tuple[Medication, Medication | None], ...]:
+        """A medication's parts; a many-meaning brand's stand-in is expanded on the spot."""
+        found = self._parts.get(med.id)
+        return found if found is not None else ((med, None), *self._ingredients(med))
+
     def _via(self, via: Medication, med: Medication, res: Resolution | None) -> str:
         """How to name the product an ingredient came through, as the person typed it."""
         if via.id == med.id:
             return _display(med, res)
+        if med.meanings:
+            where = ", ".join(dict(med.meanings).get(via.id, ()))
+            return f"{_display(med, res)} ({via.name}, as sold in {where})"
         return f"{_version_label(via, med)} (one version of {_display(med, res)})"
 
     @classmethod
@@ -399,10 +414,15 @@ class Checker:
 
     # ----------------------------------------------------------------- pair
 
-    def check(self, med_a: str, med_b: str) -> CheckResult:
-        """Check two typed names; unknown names are reported, never passed as not risky."""
+    def check(self, med_a: str, med_b: str, country: str | None = None) -> CheckResult:
+        """Check two typed names; unknown names are reported, never passed as not risky.
+
+        ``country`` decides what a brand means where that differs by country (None: every
+        meaning is checked).
+        """
         a, b = med_a.strip(), med_b.strip()
-        return self._check_resolved(a, self.formulary.resolve(a), b, self.formulary.resolve(b))
+        resolve = self.formulary.resolve
+        return self._check_resolved(a, resolve(a, country), b, resolve(b, country))
 
     def findings(self, a: Medication, b: Medication) -> tuple[Finding, ...]:
         """All rules matching two different medications, lead first."""
@@ -417,6 +437,9 @@ class Checker:
         med = res.medication
         if med is None:
             return None
+        note = self._meaning_note(res, med)
+        if note is not None:
+            return note
         typed = res.display
         if med.is_family:
             versions = ", ".join(_version_label(v, med) for v in self.formulary.variants(med))
@@ -433,6 +456,39 @@ class Checker:
             return f"{res.matched_name} is a brand of {med.name}"
         return f"{res.matched_name} is another name for {med.name}"
 
+    def _meaning_note(self, res: Resolution, med: Medication) -> str | None:
+        """Say how a brand whose meaning depends on the country was read, and what else it means.
+
+        Several meanings kept: list them and say every one was checked. One meaning for the
+        chosen country: name it and what the brand means elsewhere. A brand used outside the
+        countries it is sold in: say where it is sold.
+        """
+        typed = res.display
+        where = res.country
+        if med.meanings:
+            listing = "; ".join(
+                f"{self.formulary.get(mid).name} in {', '.join(c)}" for mid, c in med.meanings
+            )
+            if where is not None and all(where in c for _, c in med.meanings):
+                return (
+                    f"in {where}, {typed} is sold as more than one medicine ({listing}); "
+                    "check the label: we checked each"
+                )
+            why = "no country was chosen" if where is None else f"none is recorded for {where}"
+            return (
+                f"{typed} means different medicines by country ({listing}); {why}, "
+                "so we checked every meaning"
+            )
+        if res.elsewhere:
+            others = "; ".join(f"{name} in {', '.join(c)}" for name, c in res.elsewhere)
+            return f"in {where}, {typed} is {med.name}; elsewhere {typed} means {others}"
+        if res.countries and where is not None and where not in res.countries:
+            return (
+                f"{typed} is a brand of {med.name} sold in {', '.join(res.countries)}, "
+                f"not in {where}"
+            )
+        return None
+
     def _findings(
         self,
         a: Medication,
@@ -447,8 +503,8 @@ class Checker:
         """
         index = self._index
         found: dict[str, Finding] = {}
-        for pa, via_a in self._parts[a.id]:
-            for pb, via_b in self._parts[b.id]:
+        for pa, via_a in self._parts_of(a):
+            for pb, via_b in self._parts_of(b):
                 if pa.id == pb.id:
                     key = f"duplicate:{pa.id}"
                     if (via_a or via_b) and key not in found:
@@ -456,8 +512,8 @@ class Checker:
                             pa, (a, via_a, res_a), (b, via_b, res_b)
                         )
                     continue
-                for ka in self._keys[pa.id]:
-                    for kb in self._keys[pb.id]:
+                for ka in self._keys.get(pa.id, ()):
+                    for kb in self._keys.get(pb.id, ()):
                         for rule in index.get(frozenset((ka, kb)), ()):
                             if rule.id not in found:
                                 found[rule.id] = self._finding(
@@ -489,9 +545,14 @@ class Checker:
                 parts.append(f"rule for {drug.name} with {_lower_first(cls.name)}")
         for med, via, res, typed in ((a, via_a, res_a, typed_a), (b, via_b, res_b, typed_b)):
             # A brand's note for a plain medicine; the "versions differ" note for a family.
-            plain = via is None and not (med.is_product or med.is_family)
-            if res is not None and (plain or (via is not None and typed.is_family)):
+            if res is None:
+                continue
+            if (via is None and not (med.is_product or med.is_family)) or (
+                via is not None and typed.is_family
+            ):
                 parts.append(self.name_note(res) or "")
+            elif via is not None:  # a product: only how its name was read for the country
+                parts.append(self._meaning_note(res, typed) or "")
         severity, sources = rule.severity, rule.sources
         for med, via in ((a, via_a), (b, via_b)):
             if via is None or via.route == med.route:
@@ -542,8 +603,10 @@ class Checker:
             shown.append(name)
             if via is not None:
                 notes.append(f"{name} contains {ingredient.name}")
-            if med.is_family and res is not None:
-                notes.append(self.name_note(res) or "")
+            if res is not None:
+                notes.append(
+                    (self.name_note(res) if med.is_family else self._meaning_note(res, med)) or ""
+                )
         advice = (
             f"Take only one product containing {ingredient.name}; check labels for the same "
             "active ingredient."
@@ -628,6 +691,7 @@ class Checker:
             findings=findings,
             unknown=(),
             formulary=self.formulary,
+            country=res_a.country,
             **verdict,
         )
 
@@ -667,11 +731,12 @@ class Checker:
             findings=(),
             unknown=unknown,
             formulary=self.formulary,
+            country=res_a.country,
         )
 
     # ----------------------------------------------------------------- list
 
-    def check_list(self, names: Sequence[str]) -> ListResult:
+    def check_list(self, names: Sequence[str], country: str | None = None) -> ListResult:
         """Check every pair in a list of up to 10 names; blank entries are ignored."""
         if isinstance(names, str):
             raise TypeError("check_list expects a sequence of names, not a single string")
@@ -680,7 +745,7 @@ class Checker:
             raise ValueError(
                 f"at most {MAX_LIST_SIZE} medications can be checked at once, got {len(texts)}"
             )
-        resolutions = tuple(self.formulary.resolve(t) for t in texts)
+        resolutions = tuple(self.formulary.resolve(t, country) for t in texts)
         known = [(t, r) for t, r in zip(texts, resolutions, strict=True) if r.medication]
         checked = tuple(
             self._check_resolved(ta, ra, tb, rb) for (ta, ra), (tb, rb) in combinations(known, 2)

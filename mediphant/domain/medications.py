@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from mediphant.domain.datafiles import Source, is_https_url, read_json
 
 __all__ = [
+    "COUNTRIES",
     "ROUTES",
     "SEVERITY_NAMES",
     "Formulary",
@@ -56,6 +57,14 @@ _MED_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _BRAND_WITH_GENERIC = re.compile(r"^(?P<first>[^()]+)\((?P<second>[^()]+)\)\s*$")
 # How a product reaches the body; rules are written for the oral form unless a note says otherwise.
 ROUTES = ("oral", "topical", "inhaled", "nasal")
+# Countries whose brand names the data records; a brand may be limited to some of them.
+COUNTRIES: dict[str, str] = {
+    "US": "the United States",
+    "UK": "the United Kingdom",
+    "CA": "Canada",
+    "AU": "Australia",
+    "IE": "Ireland",
+}
 # Severity spellings, most severe first (the checker owns the enum; data only names them).
 SEVERITY_NAMES = ("contraindicated", "major", "moderate", "minor")
 
@@ -119,6 +128,10 @@ class Medication:
     route_note: Note | None = None
     duplicate_warning: Note | None = None
     sources: tuple[Source, ...] = ()
+    # Brands sold only in some countries: (brand, country codes).
+    brand_countries: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Set only on the stand-in for a name with several meanings: (medication id, countries).
+    meanings: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def is_product(self) -> bool:
@@ -141,6 +154,11 @@ class Resolution:
     corrected: bool
     suggestions: tuple[str, ...]
     matched_kind: MatchKind | None = None
+    # The country the name was read for (None: not chosen), the countries the matched name is
+    # sold in when the data limits it, and what the same name means in other countries.
+    country: str | None = None
+    countries: tuple[str, ...] = ()
+    elsewhere: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def resolved(self) -> bool:
@@ -167,6 +185,7 @@ class _NameEntry:
     medication: Medication
     norm: str
     compact: str
+    countries: tuple[str, ...] = ()
 
 
 _KIND_ORDER: dict[MatchKind, int] = {"name": 0, "brand": 1, "synonym": 2}
@@ -193,13 +212,17 @@ class Formulary:
                     errors.append(f"medication {med.id!r}: unknown class id {class_id!r}")
 
         self._exact: dict[str, _NameEntry] = {}
+        # Names that mean different medicines (by country): every meaning, in file order.
+        self._meanings: dict[str, list[_NameEntry]] = {}
         entries: list[_NameEntry] = []
         for med in self._medications.values():
+            limited = dict(med.brand_countries)
             named: list[tuple[str, MatchKind]] = [(med.name, "name")]
             named += [(brand, "brand") for brand in med.brands]
             named += [(syn, "synonym") for syn in med.synonyms]
             for text, kind in named:
-                entry = _NameEntry(text, kind, med, normalise(text), compact(text))
+                countries = limited.get(text, ()) if kind == "brand" else ()
+                entry = _NameEntry(text, kind, med, normalise(text), compact(text), countries)
                 if not entry.compact:
                     errors.append(
                         f"medication {med.id!r}: {kind} {text!r} has no letters or digits"
@@ -209,6 +232,10 @@ class Formulary:
                 if other is None:
                     self._exact[entry.compact] = entry
                     entries.append(entry)
+                elif other.medication.id != med.id and other.countries and entry.countries:
+                    # A brand that means different medicines: allowed when every use of the
+                    # name says where it is sold, so a country can choose between them.
+                    self._meanings.setdefault(entry.compact, [other]).append(entry)
                 elif other.medication.id != med.id:
                     errors.append(
                         f"name {text!r} ({kind} of {med.id!r}) and {other.text!r} "
@@ -277,7 +304,8 @@ class Formulary:
 
     def components(self, medication: Medication) -> tuple[Medication, ...]:
         """The ingredients a check expands to: a product's, a family's shared ones, else ()."""
-        return self._components.get(medication.id, ())
+        found = self._components.get(medication.id)
+        return found if found is not None else self._expand(medication)
 
     def variants(self, medication: Medication) -> tuple[Medication, ...]:
         """The products of a family, in the order the data lists them."""
@@ -288,55 +316,131 @@ class Formulary:
         if med.ingredients:
             return tuple(self._medications[i] for i in med.ingredients)
         if med.variants:
-            first, *rest = (self._medications[v].ingredients for v in med.variants)
+            first, *rest = (self._medications[v].ingredients or (v,) for v in med.variants)
             shared = [i for i in first if all(i in other for other in rest)]
             return tuple(self._medications[i] for i in shared)
         return ()
 
     # ----------------------------------------------------------------- resolution
 
-    def lookup(self, text: str) -> Resolution | None:
+    def lookup(self, text: str, country: str | None = None) -> Resolution | None:
         """Exact match only (generic, brand or synonym); None if there is none."""
         entry = self._exact.get(compact(text))
         if entry is None:
             return None
-        return Resolution(text.strip(), entry.medication, entry.text, False, (), entry.kind)
+        return self._from_entry(text.strip(), entry, False, country)
 
-    def resolve(self, text: str) -> Resolution:
+    def resolve(self, text: str, country: str | None = None) -> Resolution:
         """Resolve typed text: exact name, then one confident fuzzy correction, else suggestions.
 
         A correction is only made when exactly one medication is clearly the best match, so a
         typo is fixed but an ambiguous or nonsense input is never silently turned into a drug.
+        A brand that means different medicines in different countries is read for ``country``;
+        without one (or with none recorded there) every meaning is kept.
         """
         query = text.strip()
         key = compact(query)
         entry = self._exact.get(key)
         if entry is not None:
-            return Resolution(query, entry.medication, entry.text, False, (), entry.kind)
+            return self._from_entry(query, entry, False, country)
         if not key:
-            return Resolution(query, None, None, False, ())
-        paired = self._resolve_brand_with_generic(query)
+            return Resolution(query, None, None, False, (), country=country)
+        paired = self._resolve_brand_with_generic(query, country)
         if paired is not None:
             return paired
         norm = normalise(query)
         if len(key) >= CORRECTION_MIN_LENGTH:
-            corrected = self._correct(query, norm)
+            corrected = self._correct(query, norm, country)
             if corrected is not None:
                 return corrected
-        return Resolution(query, None, None, False, self.suggest(norm))
+        return Resolution(query, None, None, False, self.suggest(norm), country=country)
 
-    def _resolve_brand_with_generic(self, query: str) -> Resolution | None:
+    def _from_entry(
+        self, query: str, entry: _NameEntry, corrected: bool, country: str | None
+    ) -> Resolution:
+        """The resolution of one matched name, or of all its meanings when it has several."""
+        meanings = self._meanings.get(entry.compact)
+        if meanings is not None:
+            return self._resolve_meanings(query, meanings, corrected, country)
+        return Resolution(
+            query,
+            entry.medication,
+            entry.text,
+            corrected,
+            (),
+            entry.kind,
+            country=country,
+            countries=entry.countries,
+        )
+
+    def _resolve_meanings(
+        self, query: str, meanings: list[_NameEntry], corrected: bool, country: str | None
+    ) -> Resolution:
+        """Read a many-meaning brand for a country; keep every meaning when that cannot decide.
+
+        Several meanings become a stand-in family of them, so the checker checks each one
+        and says so instead of silently picking one.
+        """
+        here = [m for m in meanings if country in m.countries] if country else []
+        chosen = here or meanings
+        elsewhere = tuple((m.medication.name, m.countries) for m in meanings if m not in chosen)
+        first = chosen[0]
+        if len(chosen) == 1:
+            return Resolution(
+                query,
+                first.medication,
+                first.text,
+                corrected,
+                (),
+                "brand",
+                country=country,
+                countries=first.countries,
+                elsewhere=elsewhere,
+            )
+        stand_in = Medication(
+            id=f"{first.compact}-meanings",
+            name=first.text,
+            brands=(),
+            synonyms=(),
+            classes=(),
+            variants=tuple(m.medication.id for m in chosen),
+            meanings=tuple((m.medication.id, m.countries) for m in chosen),
+        )
+        return Resolution(
+            query,
+            stand_in,
+            first.text,
+            corrected,
+            (),
+            "brand",
+            country=country,
+            elsewhere=elsewhere,
+        )
+
+    def _resolve_brand_with_generic(self, query: str, country: str | None) -> Resolution | None:
         """Accept the "Tylenol (acetaminophen)" form we show as suggestions, when consistent."""
         match = _BRAND_WITH_GENERIC.match(query)
         if match is None:
             return None
         first = self._exact.get(compact(match["first"]))
         second = self._exact.get(compact(match["second"]))
-        if first is None or second is None or first.medication.id != second.medication.id:
+        if first is None or second is None:
             return None
-        return Resolution(query, first.medication, first.text, False, (), first.kind)
+        for meaning in self._meanings.get(first.compact, [first]):
+            if meaning.medication.id == second.medication.id:
+                return Resolution(
+                    query,
+                    meaning.medication,
+                    meaning.text,
+                    False,
+                    (),
+                    meaning.kind,
+                    country=country,
+                    countries=meaning.countries,
+                )
+        return None
 
-    def _correct(self, query: str, norm: str) -> Resolution | None:
+    def _correct(self, query: str, norm: str, country: str | None) -> Resolution | None:
         """Return the single clear fuzzy match, or None when no candidate is clearly best."""
         hits = process.extract(
             norm,
@@ -356,7 +460,7 @@ class Formulary:
                 if best_score - score < CORRECTION_MARGIN:
                     return None
                 break
-        return Resolution(query, best.medication, best.text, True, (), best.kind)
+        return self._from_entry(query, best, True, country)
 
     def suggest(self, text: str, limit: int = MAX_SUGGESTIONS) -> tuple[str, ...]:
         """Up to ``limit`` names of distinct medications close to ``text``, best first.
@@ -532,6 +636,35 @@ def parse_sources(
     return tuple(out)
 
 
+def _parse_brands(raw: Any, where: str, errors: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Brands as names sold everywhere, or {name, countries} for those sold only in some."""
+    if not isinstance(raw, list):
+        errors.append(f"{where}: field 'brands' must be a list, got {raw!r}")
+        return []
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for item in raw:
+        if isinstance(item, str) and item.strip():
+            out.append((item.strip(), ()))
+            continue
+        if not isinstance(item, Mapping):
+            errors.append(f"{where}: 'brands' contains an empty or non-string item {item!r}")
+            continue
+        name = require_str(item, "name", f"{where} brand", errors)
+        countries = item.get("countries")
+        if (
+            not isinstance(countries, list)
+            or not countries
+            or any(c not in COUNTRIES for c in countries)
+        ):
+            errors.append(
+                f"{where} brand {name!r}: countries must be a non-empty list of "
+                f"{', '.join(COUNTRIES)}"
+            )
+            continue
+        out.append((name, tuple(countries)))
+    return out
+
+
 def _parse_note(raw: Any, where: str, errors: list[str]) -> Note | None:
     """An optional sourced note: {text, sources, maxSeverity?}."""
     if raw is None:
@@ -599,11 +732,13 @@ def parse_medications(data: Any) -> list[Medication]:
                 errors.append(f"duplicate medication id {med_id!r}")
             seen.add(med_id)
         route = raw.get("route", "oral")
+        brands = _parse_brands(raw.get("brands", []), where, errors)
         out.append(
             Medication(
                 id=med_id,
                 name=require_str(raw, "name", where, errors),
-                brands=_require_str_list(raw, "brands", where, errors),
+                brands=tuple(name for name, _ in brands),
+                brand_countries=tuple((name, c) for name, c in brands if c),
                 synonyms=_require_str_list(raw, "synonyms", where, errors),
                 classes=_require_str_list(raw, "classes", where, errors),
                 ingredients=_require_str_list(raw, "ingredients", where, errors),

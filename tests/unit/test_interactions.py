@@ -441,6 +441,8 @@ def test_unknown_suggestions_resolve(checker: Checker) -> None:
         "suggestions": list(unknown.suggestions),
         "ingredients": [],
         "variants": [],
+        "meanings": [],
+        "elsewhere": [],
     }
     assert api["resolved"][1]["name"] == "warfarin"
 
@@ -458,6 +460,8 @@ def test_corrected_name_still_checked(checker: Checker) -> None:
         "suggestions": [],
         "ingredients": [],
         "variants": [],
+        "meanings": [],
+        "elsewhere": [],
     }
 
 
@@ -476,6 +480,7 @@ def test_to_api_keys(checker: Checker) -> None:
         "resolved",
         "otherFindings",
         "ingredients",
+        "country",
     }
     assert api["sources"] == SRC
     assert set(api["otherFindings"][0]) == {
