@@ -82,6 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         api,
         autocomplete,
         budget,
+        country,
         errors,
         faq,
         headers,
@@ -106,6 +107,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     identity.init_app(app)
     links.init_app(app)
+    country.init_app(app)
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(medlist.bp)

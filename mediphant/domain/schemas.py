@@ -27,6 +27,19 @@ SOURCE: Schema = {
     "properties": {"title": {"type": "string"}, "url": {"type": "string"}},
 }
 SEVERITY: Schema = {"enum": ["contraindicated", "major", "moderate", "minor", None]}
+COUNTRY: Schema = {
+    "type": ["string", "null"],
+    "description": "Where brand names are read: US, UK, CA, AU or IE (GB is taken as UK). "
+    "Omitted or null: a brand that means different medicines by country is checked in "
+    "every meaning.",
+    "maxLength": 10,
+}
+_STRINGS: Schema = {"type": "array", "items": {"type": "string"}}
+_MEANING: Schema = {
+    "type": "object",
+    "required": ["name", "countries"],
+    "properties": {"name": {"type": "string"}, "countries": _STRINGS},
+}
 _RESOLVED: Schema = {
     "type": "object",
     "required": ["input", "name", "corrected", "suggestions"],
@@ -34,7 +47,11 @@ _RESOLVED: Schema = {
         "input": {"type": "string"},
         "name": {"type": ["string", "null"]},
         "corrected": {"type": "boolean"},
-        "suggestions": {"type": "array", "items": {"type": "string"}},
+        "suggestions": _STRINGS,
+        "ingredients": {**_STRINGS, "description": "what a product or family was checked as"},
+        "variants": _STRINGS,
+        "meanings": {"type": "array", "items": _MEANING},
+        "elsewhere": {"type": "array", "items": _MEANING},
     },
 }
 _FINDING: Schema = {
@@ -46,6 +63,7 @@ _FINDING: Schema = {
         "advice": {"type": "string"},
         "explanation": {"type": "string"},
         "sources": {"type": "array", "items": SOURCE},
+        "ingredients": {**_STRINGS, "description": "the ingredients behind the finding"},
     },
 }
 # CheckResult.to_api(); the web API adds historySaved.
@@ -64,6 +82,8 @@ CHECK: Schema = {
         "explanation": {"type": "string"},
         "resolved": {"type": "array", "items": _RESOLVED, "minItems": 2, "maxItems": 2},
         "otherFindings": {"type": "array", "items": _FINDING},
+        "ingredients": {**_STRINGS, "description": "the ingredients behind the lead finding"},
+        "country": {"type": ["string", "null"]},
         "historySaved": {"type": "boolean"},
     },
 }

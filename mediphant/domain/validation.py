@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from mediphant.domain.medications import COUNTRIES
+
 MAX_NAME_LENGTH = 100
 MAX_LIST_LENGTH = 10
 ALLOWED_PUNCTUATION = "-'/().,+"
@@ -47,6 +49,23 @@ def clean_name(raw: object, label: str) -> tuple[str, str | None]:
             f"{' '.join(ALLOWED_PUNCTUATION)}"
         )
     return text, None
+
+
+# Other spellings people use for the same country code.
+_COUNTRY_ALIASES = {"GB": "UK"}
+
+
+def clean_country(raw: object) -> tuple[str | None, str | None]:
+    """Return (country code or None for "not chosen", error message or None)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, None
+    if not isinstance(raw, str):
+        return None, "Country must be text."
+    code = raw.strip().upper()
+    code = _COUNTRY_ALIASES.get(code, code)
+    if code not in COUNTRIES:
+        return None, f"Choose a country from {', '.join(COUNTRIES)}, or none."
+    return code, None
 
 
 def same_name(a: str, b: str) -> bool:

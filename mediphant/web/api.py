@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from mediphant.domain.validation import clean_query, validate_pair
+from mediphant.domain.validation import clean_country, clean_query, validate_pair
 from mediphant.extensions import client_limit
 from mediphant.web import checking
 from mediphant.web.errors import api_error, validation_error
@@ -35,9 +35,12 @@ def check() -> ResponseReturnValue:
     if body is None:
         return validation_error({"body": f"{BODY_SHAPE} with Content-Type: application/json"})
     checked = validate_pair(body.get("medA"), body.get("medB"))
+    country, country_error = clean_country(body.get("country"))
+    if country_error:
+        checked.errors["country"] = country_error
     if not checked.ok:
         return validation_error(checked.errors)
-    result = checking.check_pair(checked.values["medA"], checked.values["medB"])
+    result = checking.check_pair(checked.values["medA"], checked.values["medB"], country)
     saved = checking.record([result])
     return jsonify({**result.to_api(), "historySaved": saved})
 

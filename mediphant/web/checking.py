@@ -50,8 +50,8 @@ def _as_check(result: CheckResult) -> Check:
     )
 
 
-def check_pair(med_a: str, med_b: str) -> CheckResult:
-    return default_checker().check(med_a, med_b)
+def check_pair(med_a: str, med_b: str, country: str | None = None) -> CheckResult:
+    return default_checker().check(med_a, med_b, country)
 
 
 def record(results: Sequence[CheckResult]) -> bool:

@@ -9,12 +9,13 @@ from flask import request
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
-from mediphant.domain.validation import validate_pair
+from mediphant.domain.validation import clean_country, validate_pair
 
 
 class CheckForm(FlaskForm):
     medA = StringField("First medication")
     medB = StringField("Second medication")
+    country = StringField("Country for brand names")
 
     def validate(self, extra_validators: Any = None) -> bool:
         """CSRF first (Flask-WTF), then the same name rules as the JSON API."""
@@ -26,6 +27,9 @@ class CheckForm(FlaskForm):
                 checked.errors[name] = "Enter one name per field."
         self.medA.data = checked.values["medA"]
         self.medB.data = checked.values["medB"]
+        self.country.data, country_error = clean_country(self.country.data)
+        if country_error:
+            checked.errors["country"] = country_error
         for name, message in checked.errors.items():
             self[name].errors = [*self[name].errors, message]
         return csrf_ok and not checked.errors

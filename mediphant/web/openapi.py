@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from mediphant.domain.schemas import CHECK, FAQ_RESULT, NAME, QUERY
+from mediphant.domain.schemas import CHECK, COUNTRY, FAQ_RESULT, NAME, QUERY
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
@@ -78,7 +78,7 @@ SPEC: dict[str, Any] = {
                             "schema": {
                                 "type": "object",
                                 "required": ["medA", "medB"],
-                                "properties": {"medA": NAME, "medB": NAME},
+                                "properties": {"medA": NAME, "medB": NAME, "country": COUNTRY},
                             }
                         }
                     },

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from mediphant.domain.validation import validate_pair
+from mediphant.domain.validation import clean_country, validate_pair
 from mediphant.extensions import client_limit
-from mediphant.web import checking
+from mediphant.web import checking, country
 from mediphant.web.forms import CheckForm
 from mediphant.web.identity import rotate_session
 
@@ -23,11 +23,19 @@ def check_page() -> str:
     form = CheckForm(formdata=None, meta={"csrf": False})
     result = None
     med_a, med_b = request.args.get("medA"), request.args.get("medB")
+    chosen, country_error = clean_country(request.args.get("country"))
+    form.country.data = chosen if "country" in request.args else country.preferred()
     if med_a is not None or med_b is not None:
         checked = validate_pair(med_a, med_b)
+        if country_error:
+            checked.errors["country"] = country_error
         form.medA.data, form.medB.data = checked.values["medA"], checked.values["medB"]
         if checked.ok:
-            result = checking.check_pair(checked.values["medA"], checked.values["medB"])
+            result = checking.check_pair(
+                med_a=checked.values["medA"],
+                med_b=checked.values["medB"],
+                country=form.country.data,
+            )
         else:
             for name, message in checked.errors.items():
                 form[name].errors = [message]
@@ -48,10 +56,12 @@ def submit_check() -> Response | tuple[str, int]:
             "check.html", form=form, result=None, history=history, history_available=available
         )
         return page, 400
-    result = checking.check_pair(form.medA.data, form.medB.data)
+    country.remember(form.country.data)
+    result = checking.check_pair(form.medA.data, form.medB.data, form.country.data)
     if not checking.record([result]):
         flash(checking.HISTORY_UNAVAILABLE, "warning")
-    return redirect(url_for("pages.check_page", medA=result.med_a, medB=result.med_b), 303)
+    where = {"country": form.country.data or ""}
+    return redirect(url_for("pages.check_page", medA=result.med_a, medB=result.med_b, **where), 303)
 
 
 @bp.get("/history")
