@@ -20,6 +20,7 @@ from mediphant.domain.medications import (
     default_formulary,
     normalise,
 )
+from mediphant.domain.validation import clean_name
 
 CLASSES: dict[str, Any] = {
     "classes": [
@@ -475,3 +476,14 @@ def test_short_name_inside_longer_query_is_not_suggested(formulary: Formulary) -
     assert all("APAP" not in s for s in formulary.resolve("zapapolol").suggestions)
     # typed alone, an abbreviation still resolves
     assert formulary.resolve("apap").matched_name == "APAP"
+
+
+def test_real_every_name_can_be_typed_into_the_forms(real: Formulary) -> None:
+    """A name the validation refuses could never be checked, nor offered as a suggestion."""
+    refused = [
+        name
+        for med in real.medications.values()
+        for name in (med.name, *med.brands, *med.synonyms)
+        if clean_name(name, "name")[1] is not None
+    ]
+    assert not refused, refused

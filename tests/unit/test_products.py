@@ -75,11 +75,11 @@ def test_every_product_reports_its_ingredients_in_the_api(real: Checker) -> None
 
 
 def test_nyquil_and_tylenol_double_acetaminophen_with_daily_maximum(real: Checker) -> None:
-    result = real.check("NyQuil Cold & Flu", "Tylenol")
+    result = real.check("NyQuil Cold and Flu", "Tylenol")
     assert result.status == "duplicate"
     assert result.severity == Severity.MAJOR.value
-    assert result.reason == "NyQuil Cold & Flu and Tylenol both contain acetaminophen"
-    assert "NyQuil Cold & Flu contains acetaminophen" in result.explanation
+    assert result.reason == "NyQuil Cold and Flu and Tylenol both contain acetaminophen"
+    assert "NyQuil Cold and Flu contains acetaminophen" in result.explanation
     assert "4,000 mg" in result.advice
     assert any("fda.gov" in s.url for s in result.sources)
     assert result.to_api()["ingredients"] == ["acetaminophen"]
@@ -95,10 +95,10 @@ def test_two_products_share_an_ingredient(real: Checker) -> None:
 
 
 def test_product_and_other_product_each_finding_names_its_ingredient(real: Checker) -> None:
-    result = real.check("NyQuil Cold & Flu", "Nardil")
+    result = real.check("NyQuil Cold and Flu", "Nardil")
     assert result.severity == Severity.CONTRAINDICATED.value
     lead = result.findings[0]
-    assert lead.explanation.startswith("NyQuil Cold & Flu contains dextromethorphan")
+    assert lead.explanation.startswith("NyQuil Cold and Flu contains dextromethorphan")
     assert lead.ingredients == ("dextromethorphan",)
 
 
@@ -118,13 +118,13 @@ def test_contract_wording_survives_through_a_product(real: Checker) -> None:
 
 
 def test_same_product_twice_is_a_duplicate(real: Checker) -> None:
-    result = real.check("NyQuil Cold & Flu", "Vicks NyQuil Cold & Flu")
+    result = real.check("NyQuil Cold and Flu", "Vicks NyQuil Cold and Flu")
     assert result.status == "duplicate"
     assert "4,000 mg" in result.advice
 
 
 def test_a_list_of_cold_remedies_finds_every_double_dose(real: Checker) -> None:
-    result = real.check_list(["NyQuil Cold & Flu", "DayQuil Cold & Flu", "Tylenol"])
+    result = real.check_list(["NyQuil Cold and Flu", "DayQuil Cold and Flu", "Tylenol"])
     assert len(result.pairs) == 3
     assert all("acetaminophen" in r.reason for r in result.pairs)
 
