@@ -26,7 +26,7 @@ def main() -> None:
     risky, safe = data["risky"], data["safe"]
     flagged = exact = at_least = 0
     for case in risky:
-        result = checker.check(case["a"], case["b"])
+        result = checker.check(case["a"], case["b"], case.get("country"))
         if result.status not in ("interaction", "duplicate") or result.severity is None:
             continue
         flagged += 1
@@ -34,7 +34,10 @@ def main() -> None:
         got = Severity(result.severity)
         exact += got is want
         at_least += got.rank >= want.rank
-    clear = sum(checker.check(c["a"], c["b"]).status == "no_known_interaction" for c in safe)
+    clear = sum(
+        checker.check(c["a"], c["b"], c.get("country")).status == "no_known_interaction"
+        for c in safe
+    )
     reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
     onc = sum(len(e["pairs"]) for e in reference["onc"])
     boxed = sum(len(e["pairs"]) for e in reference["boxed"])

@@ -728,7 +728,7 @@ def _describe(result: CheckResult) -> str:
 def test_evaluation_risky_pairs_flagged(real: Checker, evaluation: dict[str, Any]) -> None:
     misses = []
     for case in evaluation.get("risky", []):
-        result = real.check(case["a"], case["b"])
+        result = real.check(case["a"], case["b"], case.get("country"))
         floor = Severity.parse(case["expect_severity_at_least"])
         flagged = result.status in ("interaction", "duplicate")
         if not flagged or Severity(result.severity).rank < floor.rank:
@@ -739,7 +739,7 @@ def test_evaluation_risky_pairs_flagged(real: Checker, evaluation: dict[str, Any
 def test_evaluation_safe_pairs_not_flagged(real: Checker, evaluation: dict[str, Any]) -> None:
     flagged = []
     for case in evaluation.get("safe", []):
-        result = real.check(case["a"], case["b"])
+        result = real.check(case["a"], case["b"], case.get("country"))
         if result.status != "no_known_interaction":
             flagged.append(f"{case['a']} + {case['b']}: {_describe(result)}")
     assert not flagged, f"{len(flagged)} safe pairs flagged:\n" + "\n".join(flagged)
