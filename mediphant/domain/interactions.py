@@ -20,11 +20,11 @@ from mediphant.domain.medications import (
     Formulary,
     Medication,
     Resolution,
-    compact,
     default_formulary,
     parse_sources,
     require_str,
 )
+from mediphant.domain.wording import display, lower_first, meaning_note, name_note, via_label
 
 __all__ = [
     "MAX_LIST_SIZE",
@@ -319,33 +319,6 @@ def parse_rules(data: Any, formulary: Formulary) -> tuple[Rule, ...]:
 # --------------------------------------------------------------------- the checker
 
 
-def _lower_first(text: str) -> str:
-    """Lower-case a class name inside a sentence, but keep acronyms such as "NSAIDs"."""
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
-
-
-def _join(names: Sequence[str]) -> str:
-    """ "a", "a and b", "a, b and c": ingredient lists read as a sentence."""
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _version_label(variant: Medication, family: Medication) -> str:
-    """A version's name under its family's brand ("Excedrin PM"), else its own name."""
-    brand = compact(family.brands[0] if family.brands else family.name)
-    return next((b for b in (variant.name, *variant.brands) if brand in compact(b)), variant.name)
-
-
-def _display(med: Medication, res: Resolution | None) -> str:
-    """The name a person typed for ``med`` when we have it, else its knowledge-base name."""
-    if res is not None and res.medication is not None and res.medication.id == med.id:
-        return res.display
-    return med.name
-
-
 def _sort_key(finding: Finding) -> tuple[int, int, str]:
     """Lead order: severity, then specificity (drug-drug first), then rule id."""
     return (-finding.severity.rank, finding.specificity, finding.rule_id)
@@ -393,15 +366,6 @@ class Checker:
         found = self._parts.get(med.id)
         return found if found is not None else ((med, None), *self._ingredients(med))
 
-    def _via(self, via: Medication, med: Medication, res: Resolution | None) -> str:
-        """How to name the product an ingredient came through, as the person typed it."""
-        if via.id == med.id:
-            return _display(med, res)
-        if med.meanings:
-            where = ", ".join(dict(med.meanings).get(via.id, ()))
-            return f"{_display(med, res)} ({via.name}, as sold in {where})"
-        return f"{_version_label(via, med)} (one version of {_display(med, res)})"
-
     @classmethod
     def from_data(cls, rules_data: Any, formulary: Formulary) -> Checker:
         """Build from the parsed ``rules.json`` document."""
@@ -427,67 +391,6 @@ class Checker:
     def findings(self, a: Medication, b: Medication) -> tuple[Finding, ...]:
         """All rules matching two different medications, lead first."""
         return self._findings(a, b, None, None)
-
-    def name_note(self, res: Resolution) -> str | None:
-        """Say what a typed name stands for: a brand's generic, a product's ingredients.
-
-        A family (versions differ) always says so, so its shared ingredients are never
-        mistaken for the whole contents of the version someone has.
-        """
-        med = res.medication
-        if med is None:
-            return None
-        note = self._meaning_note(res, med)
-        if note is not None:
-            return note
-        typed = res.display
-        if med.is_family:
-            versions = ", ".join(_version_label(v, med) for v in self.formulary.variants(med))
-            shared = _join([i.name for i in self.formulary.components(med)])
-            return (
-                f"{typed}: check the label, versions differ ({versions}); every version "
-                f"contains {shared}, which is what we checked"
-            )
-        if med.is_product:
-            return f"{typed} contains {_join([i.name for i in self.formulary.components(med)])}"
-        if res.matched_kind == "name" or res.matched_name is None:
-            return None
-        if res.matched_kind == "brand":
-            return f"{res.matched_name} is a brand of {med.name}"
-        return f"{res.matched_name} is another name for {med.name}"
-
-    def _meaning_note(self, res: Resolution, med: Medication) -> str | None:
-        """Say how a brand whose meaning depends on the country was read, and what else it means.
-
-        Several meanings kept: list them and say every one was checked. One meaning for the
-        chosen country: name it and what the brand means elsewhere. A brand used outside the
-        countries it is sold in: say where it is sold.
-        """
-        typed = res.display
-        where = res.country
-        if med.meanings:
-            listing = "; ".join(
-                f"{self.formulary.get(mid).name} in {', '.join(c)}" for mid, c in med.meanings
-            )
-            if where is not None and all(where in c for _, c in med.meanings):
-                return (
-                    f"in {where}, {typed} is sold as more than one medicine ({listing}); "
-                    "check the label: we checked each"
-                )
-            why = "no country was chosen" if where is None else f"none is recorded for {where}"
-            return (
-                f"{typed} means different medicines by country ({listing}); {why}, "
-                "so we checked every meaning"
-            )
-        if res.elsewhere:
-            others = "; ".join(f"{name} in {', '.join(c)}" for name, c in res.elsewhere)
-            return f"in {where}, {typed} is {med.name}; elsewhere {typed} means {others}"
-        if res.countries and where is not None and where not in res.countries:
-            return (
-                f"{typed} is a brand of {med.name} sold in {', '.join(res.countries)}, "
-                f"not in {where}"
-            )
-        return None
 
     def _findings(
         self,
@@ -528,12 +431,12 @@ class Checker:
         parts: list[str] = []
         for med, via, res, typed in ((a, via_a, res_a, typed_a), (b, via_b, res_b, typed_b)):
             if via is not None:
-                parts.append(f"{self._via(via, typed, res)} contains {med.name}")
+                parts.append(f"{via_label(via, typed, res)} contains {med.name}")
         if ka[0] == "drug" and kb[0] == "drug":
             parts.append(f"rule for {a.name} with {b.name}")
         elif ka == kb:
             cls = self.formulary.med_class(ka[1])
-            parts.append(f"{a.name} and {b.name} are both {_lower_first(cls.name)}")
+            parts.append(f"{a.name} and {b.name} are both {lower_first(cls.name)}")
         else:
             for med, key in ((a, ka), (b, kb)):
                 if key[0] == "class":
@@ -542,7 +445,7 @@ class Checker:
             if ka[0] == "drug" or kb[0] == "drug":
                 drug, cls_key = (a, kb) if ka[0] == "drug" else (b, ka)
                 cls = self.formulary.med_class(cls_key[1])
-                parts.append(f"rule for {drug.name} with {_lower_first(cls.name)}")
+                parts.append(f"rule for {drug.name} with {lower_first(cls.name)}")
         for med, via, res, typed in ((a, via_a, res_a, typed_a), (b, via_b, res_b, typed_b)):
             # A brand's note for a plain medicine; the "versions differ" note for a family.
             if res is None:
@@ -550,9 +453,9 @@ class Checker:
             if (via is None and not (med.is_product or med.is_family)) or (
                 via is not None and typed.is_family
             ):
-                parts.append(self.name_note(res) or "")
+                parts.append(name_note(self.formulary, res) or "")
             elif via is not None:  # a product: only how its name was read for the country
-                parts.append(self._meaning_note(res, typed) or "")
+                parts.append(meaning_note(self.formulary, res, typed) or "")
         severity, sources = rule.severity, rule.sources
         for med, via in ((a, via_a), (b, via_b)):
             if via is None or via.route == med.route:
@@ -599,13 +502,18 @@ class Checker:
         shown: list[str] = []
         notes: list[str] = []
         for med, via, res in (side_a, side_b):
-            name = self._via(via, med, res) if via is not None else _display(med, res)
+            name = via_label(via, med, res) if via is not None else display(med, res)
             shown.append(name)
             if via is not None:
                 notes.append(f"{name} contains {ingredient.name}")
             if res is not None:
                 notes.append(
-                    (self.name_note(res) if med.is_family else self._meaning_note(res, med)) or ""
+                    (
+                        name_note(self.formulary, res)
+                        if med.is_family
+                        else meaning_note(self.formulary, res, med)
+                    )
+                    or ""
                 )
         advice = (
             f"Take only one product containing {ingredient.name}; check labels for the same "
@@ -626,7 +534,11 @@ class Checker:
         """Two names for one active ingredient (or one product): taking both is a double dose."""
         med = res_a.medication
         assert med is not None
-        notes = [n for n in (self.name_note(res_a), self.name_note(res_b)) if n is not None]
+        notes = [
+            n
+            for n in (name_note(self.formulary, res_a), name_note(self.formulary, res_b))
+            if n is not None
+        ]
         if not notes:
             notes = [f"{med.name} was entered twice"]
         warning, warning_sources = self._warnings(med)
@@ -671,7 +583,11 @@ class Checker:
                 "explanation": lead.explanation,
             }
         else:
-            notes = [n for n in (self.name_note(res_a), self.name_note(res_b)) if n is not None]
+            notes = [
+                n
+                for n in (name_note(self.formulary, res_a), name_note(self.formulary, res_b))
+                if n is not None
+            ]
             covers = f"no rule in our database covers {med_a.name} with {med_b.name}"
             verdict = {
                 "is_potentially_risky": False,
