@@ -44,8 +44,10 @@ MAX_LIST_SIZE = 10
 
 Status = Literal["interaction", "duplicate", "no_known_interaction", "unknown"]
 SideKey = tuple[str, str]  # ("drug", medication id) or ("class", class id)
-# (ingredient, key, product it came through, resolution, medication as typed)
-_Side = tuple[Medication, SideKey, "Medication | None", "Resolution | None", Medication]
+# What a finding says about one side: (the product it came through, how the name was read).
+_Words = tuple[str, str]
+# (ingredient, key, product it came through, words)
+_Side = tuple[Medication, SideKey, "Medication | None", _Words]
 
 NO_INTERACTION_REASON = "no known interaction in our database"
 NO_INTERACTION_ADVICE = (
@@ -407,6 +409,7 @@ class Checker:
         index = self._index
         found: dict[str, Finding] = {}
         for pa, via_a in self._parts_of(a):
+            words_a: _Words | None = None
             for pb, via_b in self._parts_of(b):
                 if pa.id == pb.id:
                     key = f"duplicate:{pa.id}"
@@ -415,23 +418,41 @@ class Checker:
                             pa, (a, via_a, res_a), (b, via_b, res_b)
                         )
                     continue
+                words_b: _Words | None = None
                 for ka in self._keys.get(pa.id, ()):
                     for kb in self._keys.get(pb.id, ()):
                         for rule in index.get(frozenset((ka, kb)), ()):
-                            if rule.id not in found:
-                                found[rule.id] = self._finding(
-                                    rule, (pa, ka, via_a, res_a, a), (pb, kb, via_b, res_b, b)
-                                )
+                            if rule.id in found:
+                                continue
+                            # What each side says depends on the part, not the rule: once.
+                            words_a = words_a or self._words(pa, via_a, res_a, a)
+                            words_b = words_b or self._words(pb, via_b, res_b, b)
+                            found[rule.id] = self._finding(
+                                rule, (pa, ka, via_a, words_a), (pb, kb, via_b, words_b)
+                            )
         return tuple(sorted(found.values(), key=_sort_key))
+
+    def _words(
+        self, med: Medication, via: Medication | None, res: Resolution | None, typed: Medication
+    ) -> _Words:
+        """What a finding says about one side: the product an ingredient came through, and
+        how the typed name was read (a brand's generic, a family, a country's meaning)."""
+        source = f"{via_label(via, typed, res)} contains {med.name}" if via is not None else ""
+        note = ""
+        if res is not None:
+            if (via is None and not (med.is_product or med.is_family)) or (
+                via is not None and typed.is_family
+            ):
+                note = name_note(self.formulary, res) or ""
+            elif via is not None:  # a product: only how its name was read for the country
+                note = meaning_note(self.formulary, res, typed) or ""
+        return (source, note)
 
     def _finding(self, rule: Rule, side_a: _Side, side_b: _Side) -> Finding:
         """A matched rule as a finding whose explanation names the ingredient and classes."""
-        a, ka, via_a, res_a, typed_a = side_a
-        b, kb, via_b, res_b, typed_b = side_b
-        parts: list[str] = []
-        for med, via, res, typed in ((a, via_a, res_a, typed_a), (b, via_b, res_b, typed_b)):
-            if via is not None:
-                parts.append(f"{via_label(via, typed, res)} contains {med.name}")
+        a, ka, via_a, (source_a, note_a) = side_a
+        b, kb, via_b, (source_b, note_b) = side_b
+        parts: list[str] = [source_a, source_b]
         if ka[0] == "drug" and kb[0] == "drug":
             parts.append(f"rule for {a.name} with {b.name}")
         elif ka == kb:
@@ -446,19 +467,14 @@ class Checker:
                 drug, cls_key = (a, kb) if ka[0] == "drug" else (b, ka)
                 cls = self.formulary.med_class(cls_key[1])
                 parts.append(f"rule for {drug.name} with {lower_first(cls.name)}")
-        for med, via, res, typed in ((a, via_a, res_a, typed_a), (b, via_b, res_b, typed_b)):
-            # A brand's note for a plain medicine; the "versions differ" note for a family.
-            if res is None:
-                continue
-            if (via is None and not (med.is_product or med.is_family)) or (
-                via is not None and typed.is_family
-            ):
-                parts.append(name_note(self.formulary, res) or "")
-            elif via is not None:  # a product: only how its name was read for the country
-                parts.append(meaning_note(self.formulary, res, typed) or "")
+        parts += (note_a, note_b)
         severity, sources = rule.severity, rule.sources
+        ingredients: tuple[str, ...] = ()
         for med, via in ((a, via_a), (b, via_b)):
-            if via is None or via.route == med.route:
+            if via is None:
+                continue
+            ingredients += (med.name,)
+            if via.route == med.route:
                 continue
             note = via.route_note
             if note is None:
@@ -481,7 +497,7 @@ class Checker:
             sources=sources,
             explanation="; ".join(dict.fromkeys(p for p in parts if p)),
             specificity=rule.specificity,
-            ingredients=tuple(m.name for m, v in ((a, via_a), (b, via_b)) if v is not None),
+            ingredients=ingredients,
         )
 
     def _warnings(self, med: Medication) -> tuple[str, tuple[Source, ...]]:
