@@ -164,6 +164,16 @@ def test_topical_gel_is_its_own_product_with_sourced_lower_grading(real: Checker
     assert "applied to the skin" in gel.explanation
     assert any("Voltaren" in s.title for s in gel.sources)
     assert real.formulary.resolve("diclofenac gel").medication.id == "diclofenac-topical"
+    assert "Pulmicort" not in real.formulary.get("budesonide").brands  # inhaled, its own product
+
+
+def test_topical_form_without_a_route_source_keeps_the_oral_grading_and_says_so(
+    real: Checker,
+) -> None:
+    gel = real.check("ibuprofen gel", "warfarin")
+    assert gel.severity == real.check("ibuprofen", "warfarin").severity
+    assert "this rule concerns ibuprofen taken by mouth" in gel.explanation
+    assert real.formulary.resolve("Ibuleve").medication.id == "ibuprofen-topical"
 
 
 def test_inhaled_product_notes_an_oral_only_source(real: Checker) -> None:
