@@ -54,7 +54,8 @@ _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`\u00b4]")
 _NON_ALNUM = re.compile(r"[\W_]+")
 _CLASS_ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 _MED_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_BRAND_WITH_GENERIC = re.compile(r"^(?P<first>[^()]+)\((?P<second>[^()]+)\)\s*$")
+# "Tylenol (acetaminophen)"; the generic may itself hold parentheses ("insulin (any type)").
+_BRAND_WITH_GENERIC = re.compile(r"^(?P<first>[^()]+)\((?P<second>.+)\)\s*$")
 # How a product reaches the body; rules are written for the oral form unless a note says otherwise.
 ROUTES = ("oral", "topical", "inhaled", "nasal")
 # Countries whose brand names the data records; a brand may be limited to some of them.

@@ -487,3 +487,16 @@ def test_real_every_name_can_be_typed_into_the_forms(real: Formulary) -> None:
         if clean_name(name, "name")[1] is not None
     ]
     assert not refused, refused
+
+
+def test_real_every_suggestion_form_resolves_back(real: Formulary) -> None:
+    """Suggestions read "brand (generic)"; each such text must resolve to that medicine."""
+    problems = []
+    for med in real.medications.values():
+        limited = dict(med.brand_countries)
+        for name in (*med.brands, *med.synonyms):
+            for country in limited.get(name, (None,)):
+                res = real.resolve(f"{name} ({med.name})", country)
+                if res.medication is None or res.medication.id != med.id:
+                    problems.append((name, med.name, country))
+    assert not problems, problems
