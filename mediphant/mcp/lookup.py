@@ -37,6 +37,12 @@ def describe(res: Resolution, formulary: Formulary) -> dict[str, Any]:
             {"id": class_id, "name": formulary.med_class(class_id).name} for class_id in med.classes
         ],
         "suggestions": [],
+        "ingredients": [i.name for i in formulary.components(med)],
+        "variants": [v.name for v in formulary.variants(med)],
+        "meanings": [
+            {"name": formulary.get(mid).name, "countries": list(c)} for mid, c in med.meanings
+        ],
+        "elsewhere": [{"name": n, "countries": list(c)} for n, c in res.elsewhere],
     }
 
 
@@ -61,5 +67,9 @@ RESOLUTION: Schema = {
             },
         },
         "suggestions": {"type": "array", "items": {"type": "string"}},
+        "ingredients": {"type": "array", "items": {"type": "string"}},
+        "variants": {"type": "array", "items": {"type": "string"}},
+        "meanings": {"type": "array", "items": {"type": "object"}},
+        "elsewhere": {"type": "array", "items": {"type": "object"}},
     },
 }

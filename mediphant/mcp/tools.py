@@ -13,9 +13,19 @@ from typing import Any
 
 from mediphant.domain.faq import NOT_MEDICAL_ADVICE, default_index
 from mediphant.domain.interactions import CheckResult, default_checker
-from mediphant.domain.schemas import CHECK, FAQ_RESULT, LIST_CHECK, NAME, QUERY, SOURCE, Schema
+from mediphant.domain.schemas import (
+    CHECK,
+    COUNTRY,
+    FAQ_RESULT,
+    LIST_CHECK,
+    NAME,
+    QUERY,
+    SOURCE,
+    Schema,
+)
 from mediphant.domain.validation import (
     MAX_LIST_LENGTH,
+    clean_country,
     clean_name,
     clean_query,
     list_names,
@@ -89,19 +99,33 @@ def _answer(data: dict[str, Any], text: str) -> Answer:
 # --------------------------------------------------------------------------- the tools
 
 
+def _country(arguments: Mapping[str, Any], errors: dict[str, str]) -> str | None:
+    """The optional country brand names are read for; a bad one joins the other errors."""
+    country, error = clean_country(arguments.get("country"))
+    if error:
+        errors["country"] = error
+    return country
+
+
 def check_interaction(arguments: Mapping[str, Any]) -> Answer:
     """Two names, validated exactly as POST /api/interactions validates them."""
-    _reject_unexpected(arguments, ("medA", "medB"))
+    _reject_unexpected(arguments, ("medA", "medB", "country"))
     checked = validate_pair(arguments.get("medA"), arguments.get("medB"))
+    country = _country(arguments, checked.errors)
     if not checked.ok:
         raise InvalidArguments(checked.errors)
-    result: CheckResult = default_checker().check(checked.values["medA"], checked.values["medB"])
+    med_a, med_b = checked.values["medA"], checked.values["medB"]
+    result: CheckResult = default_checker().check(med_a, med_b, country)
     return _answer(result.to_api(), render.check(result))
 
 
 def check_medication_list(arguments: Mapping[str, Any]) -> Answer:
     """2 to 10 names, validated as the list page validates them; risky pairs first."""
-    _reject_unexpected(arguments, ("names",))
+    _reject_unexpected(arguments, ("names", "country"))
+    errors: dict[str, str] = {}
+    country = _country(arguments, errors)
+    if errors:
+        raise InvalidArguments(errors)
     names = arguments.get("names")
     if not isinstance(names, list):
         raise InvalidArguments({"names": f"Send a list of 2 to {MAX_LIST_LENGTH} medicine names."})
@@ -117,18 +141,20 @@ def check_medication_list(arguments: Mapping[str, Any]) -> Answer:
                 for key, message in checked.errors.items()
             }
         )
-    result = default_checker().check_list(list_names(checked))
+    result = default_checker().check_list(list_names(checked), country)
     return _answer(result.to_api(), render.medication_list(result))
 
 
 def resolve_medication(arguments: Mapping[str, Any]) -> Answer:
     """One name, as the checker would read it."""
-    _reject_unexpected(arguments, ("name",))
+    _reject_unexpected(arguments, ("name", "country"))
     name, error = clean_name(arguments.get("name"), "the medication")
-    if error:
-        raise InvalidArguments({"name": error})
+    errors = {"name": error} if error else {}
+    country = _country(arguments, errors)
+    if errors:
+        raise InvalidArguments(errors)
     formulary = default_checker().formulary
-    data = lookup.describe(formulary.resolve(name), formulary)
+    data = lookup.describe(formulary.resolve(name, country), formulary)
     return _answer(data, render.resolution(data))
 
 
@@ -161,6 +187,7 @@ TOOLS: tuple[ToolSpec, ...] = (
                 "properties": {
                     "medA": {**NAME, "description": "The first medicine, as typed."},
                     "medB": {**NAME, "description": "The second medicine, as typed."},
+                    "country": COUNTRY,
                 },
             }
         ),
@@ -185,7 +212,8 @@ TOOLS: tuple[ToolSpec, ...] = (
                         "minItems": 2,
                         "maxItems": MAX_LIST_LENGTH,
                         "description": "The medicines, as typed; no name twice.",
-                    }
+                    },
+                    "country": COUNTRY,
                 },
             }
         ),
@@ -203,7 +231,10 @@ TOOLS: tuple[ToolSpec, ...] = (
         input_schema=_arguments(
             {
                 "required": ["name"],
-                "properties": {"name": {**NAME, "description": "A medicine name, as typed."}},
+                "properties": {
+                    "name": {**NAME, "description": "A medicine name, as typed."},
+                    "country": COUNTRY,
+                },
             }
         ),
         output_schema=_noticed(lookup.RESOLUTION),

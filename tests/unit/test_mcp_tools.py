@@ -99,6 +99,10 @@ def test_warfarin_and_advil_is_major_with_sources() -> None:
         "name": "ibuprofen",
         "corrected": False,
         "suggestions": [],
+        "ingredients": [],
+        "variants": [],
+        "meanings": [],
+        "elsewhere": [],
     }
     assert all(s["url"].startswith("https://") for s in data["sources"])
     assert data["otherFindings"]
@@ -176,7 +180,26 @@ BAD_INPUT = [
     ("search_faq", {"question": "   "}, "question: Enter a question"),
     ("search_faq", {"question": "why " * 60}, "under 200 characters"),
     ("search_faq", {"question": 42}, "question: Enter a question"),
+    ("check_interaction", {"medA": "a", "medB": "b", "country": "FR"}, "country: Choose a"),
+    ("check_medication_list", {"names": ["a", "b"], "country": 1}, "country: Country must be"),
+    ("resolve_medication", {"name": "Benadryl", "country": "XX"}, "country: Choose a"),
 ]
+
+
+def test_country_reads_brands_for_that_country() -> None:
+    uk = call("check_interaction", {"medA": "Benadryl", "medB": "Zyrtec", "country": "UK"})
+    assert uk.structured_content["status"] == "duplicate"
+    assert uk.structured_content["country"] == "UK"
+    us = call("check_medication_list", {"names": ["Benadryl", "Zyrtec"], "country": "US"})
+    assert us.structured_content["pairs"] == []
+    anywhere = call("resolve_medication", {"name": "Benadryl"}).structured_content
+    assert {m["name"] for m in anywhere["meanings"]} == {
+        "diphenhydramine",
+        "cetirizine",
+        "acrivastine",
+    }
+    product = call("resolve_medication", {"name": "NyQuil Cold and Flu"}).structured_content
+    assert product["ingredients"] == ["acetaminophen", "dextromethorphan", "doxylamine"]
 
 
 @pytest.mark.parametrize(("tool", "arguments", "message"), BAD_INPUT)
