@@ -14,7 +14,7 @@ import pytest
 
 from mediphant.store import table
 from tests.browsing import Visitor
-from tests.conftest import INDEX_LAG, ProxiedEngine, make_app, stored
+from tests.conftest import INDEX_LAG, ProxiedEngine, eventually, make_app, stored
 from tests.faultproxy import FaultProxy
 from tests.live import serve
 
@@ -57,6 +57,10 @@ def test_a_check_is_in_the_history_at_once(lagging: str) -> None:
     history = visitor.history()
     assert len(history) == len({entry["id"] for entry in history}) == 3
     assert _pairs(history)[0] == ("simvastatin", "clarithromycin")
+    # The session's count comes from its own item, never from the lagging index.
+    assert eventually(
+        lambda: "<dt>Checks</dt><dd>3</dd>" in visitor.request("GET", "/session").body.decode()
+    )
 
 
 def test_a_list_of_ten_pairs_is_in_the_history_at_once_in_order(lagging: str) -> None:
