@@ -58,7 +58,7 @@ def server(engine: ProxiedEngine) -> Iterator[tuple[str, str]]:
         with serve(engine.url, name, workers=3, env=env) as url:
             yield url, name
     finally:
-        with app.app_context():
+        with make_app(engine, name).app_context():  # later tests configure other tables
             table.drop()
 
 

@@ -9,12 +9,19 @@ from flask import Flask
 
 from mediphant.store import keys
 from mediphant.store.history import Check, DynamoHistory
+from tests.conftest import INDEX_LAG
 
 RISKY = Check("warfarin", "ibuprofen", True, "increased bleeding risk", "major", "interaction")
 
 
 def _history() -> DynamoHistory:
     return DynamoHistory(ttl_days=30, limit=10)
+
+
+def _indexed() -> None:
+    """Wait until GSI1 has caught up with what another program wrote (the tests' engine
+    lags the index as AWS does; the app reads its own writes by id, not others')."""
+    time.sleep(INDEX_LAG + 0.05)
 
 
 def test_add_writes_the_seeds_item_shape(app: Flask, dynamodb, table_name: str) -> None:  # type: ignore[no-untyped-def]
@@ -42,12 +49,15 @@ def test_add_writes_the_seeds_item_shape(app: Flask, dynamodb, table_name: str) 
 def test_recent_is_newest_first_limited_and_scoped(app: Flask) -> None:
     with app.app_context():
         history = _history()
+        mine: list[str] = []
         for n in range(12):
-            history.add("session-a", Check(f"drug{n}", "x", False, "r"))
-        history.add("session-b", RISKY)
-        recent = history.recent("session-a")
-        other = history.recent("session-b")
+            mine = history.add("session-a", Check(f"drug{n}", "x", False, "r")) + mine
+        theirs = history.add("session-b", RISKY)
+        recent = history.recent("session-a", own=mine)  # read back by id while GSI1 lags
+        other = history.recent("session-b", own=theirs)
         nobody = history.recent("session-c")
+        _indexed()
+        assert history.recent("session-a") == recent  # the index alone, once caught up
     assert [entry.med_a for entry in recent] == [f"drug{n}" for n in range(11, 1, -1)]
     assert [entry.med_a for entry in other] == ["warfarin"]
     assert nobody == []
@@ -78,6 +88,7 @@ def test_expired_items_are_filtered_on_read(app: Flask, dynamodb, table_name: st
             },
         },
     )
+    _indexed()
     with app.app_context():
         recent = _history().recent("session-ttl")
     assert [entry.med_a for entry in recent] == ["warfarin"]
@@ -139,6 +150,7 @@ def test_item_written_by_the_seed_shows_in_history(app: Flask, dynamodb, table_n
     timestamp = _seed_add_query(
         dynamodb, table_name, "seed-session", "lisinopril", "spironolactone"
     )
+    _indexed()
     with app.app_context():
         (entry,) = _history().recent("seed-session")
     assert entry.id == timestamp
@@ -153,8 +165,9 @@ def test_item_written_by_mediphant_is_read_by_the_seeds_logic(
     app: Flask, dynamodb, table_name: str
 ) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
-        _history().add("our-session", RISKY)
-        (ours,) = _history().recent("our-session")
+        written = _history().add("our-session", RISKY)
+        (ours,) = _history().recent("our-session", own=written)
+    _indexed()
     (row,) = _seed_get_recent_queries(dynamodb, table_name, "our-session")
     assert row["id"] == ours.timestamp
     assert row["medA"] == "warfarin"
@@ -169,17 +182,18 @@ def test_seed_and_mediphant_items_interleave_in_time_order(
     app: Flask, dynamodb, table_name: str
 ) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
-        _history().add("mixed", RISKY)
+        mine = _history().add("mixed", RISKY)
         time.sleep(0.005)
         _seed_add_query(dynamodb, table_name, "mixed", "lisinopril", "spironolactone")
         time.sleep(0.005)
-        _history().add(
+        _indexed()
+        mine += _history().add(
             "mixed",
             Check(
                 "metformin", "contrast dye", True, "lactic acidosis risk around imaging contrast"
             ),
         )
-        recent = _history().recent("mixed")
+        recent = _history().recent("mixed", own=mine)
     assert [entry.med_a for entry in recent] == ["metformin", "lisinopril", "warfarin"]
 
 
@@ -189,10 +203,11 @@ def test_clear_deletes_only_that_sessions_queries(app: Flask, dynamodb, table_na
         for n in range(30):
             history.add("to-clear", Check(f"d{n}", "x", False, "r"))
         _seed_add_query(dynamodb, table_name, "to-clear", "lisinopril", "spironolactone")
-        history.add("to-keep", RISKY)
+        kept = history.add("to-keep", RISKY)
+        _indexed()
         assert history.clear("to-clear") == 31
         assert history.recent("to-clear") == []
-        assert [e.med_a for e in history.recent("to-keep")] == ["warfarin"]
+        assert [e.med_a for e in history.recent("to-keep", own=kept)] == ["warfarin"]
     assert dynamodb.scan(TableName=table_name, Select="COUNT")["Count"] == 1
 
 
@@ -200,6 +215,6 @@ def test_add_many_batches_and_keeps_list_order(app: Flask) -> None:
     with app.app_context():
         history = _history()
         checks = [Check(f"m{n}", "x", False, "r") for n in range(30)]
-        history.add_many("batch", checks)
-        recent = history.recent("batch")
+        written = history.add_many("batch", checks)
+        recent = history.recent("batch", own=written)
     assert [entry.med_a for entry in recent] == [f"m{n}" for n in range(10)]

@@ -43,9 +43,9 @@ def test_parallel_writes_write_both_and_read_memory(app: Flask, dynamodb, table_
     reads = Reads()
     with app.app_context():
         history = _phased("parallel-writes", reads)
-        history.add("s", CHECK)
+        written = history.add("s", CHECK)
         assert [e.med_a for e in history.recent("s", AFTER)] == ["warfarin"]
-        assert [e.med_a for e in history.dynamo.recent("s")] == ["warfarin"]
+        assert [e.med_a for e in history.dynamo.recent("s", written)] == ["warfarin"]
     assert reads.seen == {("memory", "hit"): 1}
 
 
@@ -53,9 +53,9 @@ def test_gradual_reads_new_sessions_read_dynamodb_old_ones_memory(app: Flask) ->
     reads = Reads()
     with app.app_context():
         history = _phased("gradual-reads", reads)
-        history.add("new", CHECK)
+        written = history.add("new", CHECK)
         history.add("old", CHECK)
-        assert len(history.recent("new", AFTER)) == 1
+        assert len(history.recent("new", AFTER, written)) == 1
         assert len(history.recent("old", BEFORE)) == 1
         assert len(history.recent("legacy-cookie", None)) == 0
     assert reads.seen == {("dynamodb", "hit"): 1, ("memory", "hit"): 1, ("memory", "miss"): 1}
@@ -92,8 +92,8 @@ def test_dynamodb_phase_reads_only_dynamodb(app: Flask) -> None:
         history = _phased("dynamodb", reads)
         history.memory.add("s", CHECK)
         assert history.recent("s", BEFORE) == []
-        history.add("s", CHECK)
-        assert len(history.recent("s", BEFORE)) == 1
+        written = history.add("s", CHECK)
+        assert len(history.recent("s", BEFORE, written)) == 1
         assert history.memory.recent("s") != [] and len(history.memory.recent("s")) == 1
     assert reads.seen == {("dynamodb", "miss"): 1, ("dynamodb", "hit"): 1}
 
