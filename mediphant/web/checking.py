@@ -107,6 +107,12 @@ def clear() -> bool:
     return True
 
 
+def clear_session(sid: str) -> int:
+    """Delete one session's checks, any session of this visitor's (erasing their data);
+    raises StoreUnavailable. Returns how many were deleted."""
+    return _history().clear(sid)
+
+
 def current_session() -> tuple[SessionInfo | None, bool]:
     """This browser session's item and whether it could be read."""
     sid, owner = session_id(), session_owner()
