@@ -13,6 +13,7 @@ from mediphant.store import table
 from mediphant.store.local import LocalEngine, free_port
 from mediphant.web.identity import VISITOR_COOKIE, _serializer
 from tests.conftest import make_app, stored
+from tests.faultproxy import FaultProxy
 
 
 def _version(page: str) -> str:
@@ -188,3 +189,44 @@ def test_a_failed_save_leaves_the_previous_list_whole(engine: LocalEngine, table
     response = client.put("/api/my-medicines", json={"medicines": ["metformin"], "version": 1})
     assert response.status_code == 503
     assert "unchanged" in response.get_json()["error"]
+
+
+def test_a_brownout_degrades_the_list_pages_and_leaves_the_list_whole(
+    engine: LocalEngine, table_name: str, dynamodb
+) -> None:  # type: ignore[no-untyped-def]
+    """An engine that answers too slowly, behind the fault proxy, with production time-outs."""
+    app = make_app(engine, table_name)
+    with app.app_context():
+        table.create()
+    client = app.test_client()
+    client.put("/api/my-medicines", json={"medicines": ["warfarin", "aspirin"], "version": 0})
+    cookie = client.get_cookie(VISITOR_COOKIE)
+    assert cookie is not None
+    port = free_port()
+    try:
+        with FaultProxy(engine.url, port=port) as proxy, proxy.faulty(latency=2.0):
+            slow = make_app(
+                LocalEngine(port=port),
+                table_name,
+                dynamodb_timeout_seconds=0.3,
+                dynamodb_budget_seconds=0.8,
+                dynamodb_slow_seconds=0.25,
+                dynamodb_max_waiting=4,
+            ).test_client()
+            slow.set_cookie(VISITOR_COOKIE, cookie.value)
+            page = slow.get("/my-medicines")
+            assert page.status_code == 503
+            assert "can't be read right now" in html.unescape(page.get_data(as_text=True))
+            saved = slow.put("/api/my-medicines", json={"medicines": ["metformin"], "version": 1})
+            assert saved.status_code == 503 and "unchanged" in saved.get_json()["error"]
+            check = slow.post("/my-medicines/check", data={"medicine": "Advil"})
+            assert check.status_code == 303 and "medA=Advil" in check.headers["Location"]
+            assert slow.delete("/api/my-data").status_code == 503
+        (item,) = stored(dynamodb, table_name, "MEDLIST")
+        assert item["Data"]["M"]["version"]["N"] == "1"
+        assert [m["M"]["input"]["S"] for m in item["Data"]["M"]["medicines"]["L"]] == [
+            "warfarin",
+            "aspirin",
+        ]
+    finally:
+        dynamodb.delete_table(TableName=table_name)
