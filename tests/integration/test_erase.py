@@ -8,8 +8,11 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from mediphant.store import table
+from mediphant.store.local import LocalEngine, free_port
 from mediphant.web.identity import VISITOR_COOKIE
-from tests.conftest import stored
+from tests.conftest import make_app, stored
+from tests.faultproxy import FaultProxy
 
 
 def _everything(dynamodb: Any, table_name: str) -> list[dict[str, Any]]:
@@ -126,3 +129,25 @@ def test_the_privacy_page_explains_and_its_button_erases(
     for entity in ("MEDLIST", "SESSION", "QUERY"):
         assert stored(dynamodb, table_name, entity) == []
     assert client.post("/privacy/erase").status_code == 303  # twice is fine
+
+
+def test_erase_deletes_what_a_lagging_index_does_not_show_yet(
+    engine: LocalEngine, table_name: str, dynamodb
+) -> None:  # type: ignore[no-untyped-def]
+    """On AWS GSI1 lags: the checks this browser just made are deleted by key all the same."""
+    port = free_port()
+    with FaultProxy(engine.url, port=port) as proxy:
+        app = make_app(LocalEngine(port=port), table_name)
+        with app.app_context():
+            table.create()
+        try:
+            client = app.test_client()
+            proxy.set(index_lag=600.0)  # GSI1 shows nothing written in the last ten minutes
+            client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
+            client.post("/list", data={"med": ["warfarin", "aspirin", "ibuprofen"]})
+            assert len(stored(dynamodb, table_name, "QUERY")) == 4
+            body = client.delete("/api/my-data").get_json()
+            assert body["deleted"]["QUERY"] == 4
+            assert stored(dynamodb, table_name, "QUERY") == []
+        finally:
+            dynamodb.delete_table(TableName=table_name)
