@@ -6,7 +6,6 @@ offer "Check against my medicines" without reading the table on every view.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 
 from flask import current_app, session
@@ -26,8 +25,6 @@ from mediphant.store.erasure import NOTHING, Erased, erase_visitor
 from mediphant.store.medlists import EMPTY, MedListStore, StoredList, VersionConflict
 from mediphant.web import checking
 from mediphant.web.identity import OWNER_KEY, forget_visitor, session_id, visitor_id
-
-log = logging.getLogger(__name__)
 
 LIST_UNAVAILABLE = (
     "Your saved list can't be read right now. You can still check two medicines at a time."
