@@ -47,11 +47,12 @@ def _entity(operation: str, kwargs: dict[str, Any]) -> str:
                 item = (request.get("PutRequest") or {}).get("Item") or (
                     request.get("DeleteRequest") or {}
                 ).get("Key", {})
-                return names.get(_prefix(item.get("PK")), "?") + f" ×{len(requests)}"
+                head = _prefix(item.get("PK"))
+                return names.get(head, head or "?") + f" ×{len(requests)}"
     item = kwargs.get("Item") or kwargs.get("Key") or {}
     head = _prefix(item.get("PK"))
     if head == "USER":
-        return "SESSION"
+        return "MEDLIST" if _prefix(item.get("SK")) == "MEDLIST" else "SESSION"
     return names.get(head, head or "?")
 
 
@@ -249,6 +250,48 @@ def measure_calls(engine_url: str, table_name: str) -> tuple[list[CallRow], int]
             "medlist",
             "medication list of 10 (45 pairs checked, the 10 the history shows written)",
             lambda: returning.post("/list", data={"med": TEN_MEDICINES}),
+        )
+        saver = new_client()
+        saver.put("/api/my-medicines", json={"medicines": TEN_MEDICINES, "version": 0}).close()
+        record(
+            "my_list_put",
+            "save a list of 10 (API PUT)",
+            lambda: saver.put(
+                "/api/my-medicines", json={"medicines": TEN_MEDICINES[::-1], "version": 1}
+            ),
+            "one conditional PutItem replaces the list",
+        )
+        record("my_list_get", "read the saved list (API)", lambda: saver.get("/api/my-medicines"))
+        response = record(
+            "my_list_check",
+            "check one medicine against a saved list of 10 (API)",
+            lambda: saver.post("/api/my-medicines/check", json={"medicine": "Advil"}),
+        )
+        risky = len({f["with"]["id"] for f in response.get_json()["findings"]})
+        rows[-1].note = f"{risky} of the 10 pairs risky: one QUERY item each, in one batch"
+        record(
+            "my_list_check_page",
+            "check against the list (page POST)",
+            lambda: saver.post("/my-medicines/check", data={"medicine": "Advil"}),
+        )
+        record(
+            "my_list_check_page_get",
+            "check against the list result page (the redirected GET)",
+            lambda: saver.get("/my-medicines/check?medicine=Advil"),
+        )
+        for n in range(10):
+            api_check(saver, n).close()
+        response = record(
+            "erase",
+            "erase my data",
+            lambda: saver.delete("/api/my-data"),
+            "a Query on the visitor's partition, a GSI1 Query per session, batched deletes",
+        )
+        deleted = response.get_json()["deleted"]
+        rows[
+            -1
+        ].label = (
+            f"erase my data (the list, {deleted['SESSION']} session, {deleted['QUERY']} checks)"
         )
     finally:
         pre_dynamodb_send.disconnect(counter.on_send)

@@ -16,6 +16,7 @@ from mediphant.domain.faq import default_index
 from mediphant.domain.interactions import default_checker
 from mediphant.extensions import csrf, limiter
 from mediphant.store.history import DynamoHistory, MemoryHistory, PhasedHistory
+from mediphant.store.medlists import MedListStore
 from mediphant.store.searches import SearchLog
 from mediphant.store.sessions import SessionStore
 from mediphant.web.search_budget import SearchBudget
@@ -68,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         observe=metrics.observe_history_read,
     )
     app.extensions["mediphant.sessions"] = SessionStore(idle_days=settings.session_idle_days)
+    app.extensions["mediphant.medlists"] = MedListStore(idle_days=settings.medlist_idle_days)
     app.extensions["mediphant.searches"] = SearchLog(shards=settings.faq_search_shards)
     # Load the knowledge base and build the FAQ index now, not in some visitor's request.
     default_checker()
@@ -90,9 +92,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         identity,
         links,
         medlist,
+        my_medicines,
         observability,
         openapi,
         pages,
+        privacy,
+        visitor_api,
     )
 
     # First, so request ids and timings cover requests the limiter or CSRF turns away.
@@ -111,13 +116,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(medlist.bp)
+    app.register_blueprint(my_medicines.bp)
+    app.register_blueprint(privacy.bp)
     app.register_blueprint(faq.bp)
     app.register_blueprint(autocomplete.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(visitor_api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
     csrf.exempt(api.bp)
+    csrf.exempt(visitor_api.bp)
     errors.register(app)
 
     from mediphant import cli

@@ -42,6 +42,7 @@ class Settings:
     history_ttl_days: int = 30
     history_limit: int = 10
     session_idle_days: int = 30
+    medlist_idle_days: int = 180
     rate_limit: str = "100 per minute"
     rate_limit_strategy: str = "fixed-window"
     trusted_proxies: int = 0
@@ -128,6 +129,8 @@ class Settings:
             raise ConfigError("MEDIPHANT_ADMIN_TOKEN must be at least 16 characters")
         if self.session_idle_days < 1:
             raise ConfigError("MEDIPHANT_SESSION_IDLE_DAYS must be at least 1")
+        if self.medlist_idle_days < 1:
+            raise ConfigError("MEDIPHANT_MEDLIST_IDLE_DAYS must be at least 1")
         if self.history_ttl_days < 1:
             raise ConfigError("MEDIPHANT_HISTORY_TTL_DAYS must be at least 1")
         return self
@@ -176,6 +179,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         history_ttl_days=_number(env, "MEDIPHANT_HISTORY_TTL_DAYS", 30, int),
         session_idle_days=_number(env, "MEDIPHANT_SESSION_IDLE_DAYS", 30, int),
+        medlist_idle_days=_number(env, "MEDIPHANT_MEDLIST_IDLE_DAYS", 180, int),
         rate_limit=env.get("MEDIPHANT_RATE_LIMIT") or "100 per minute",
         rate_limit_strategy=env.get("MEDIPHANT_RATE_LIMIT_STRATEGY") or "fixed-window",
         trusted_proxies=_number(env, "MEDIPHANT_TRUSTED_PROXIES", 0, int),

@@ -11,6 +11,7 @@ QUERY = "QUERY"
 RATE_LIMIT = "RATE_LIMIT"
 FAQ_SEARCH = "FAQ_SEARCH"
 SESSION = "SESSION"
+MEDLIST = "MEDLIST"
 USER = "USER"
 WINDOW = "WINDOW"
 METADATA = "METADATA"
@@ -74,6 +75,19 @@ def session_sk(session_id: str) -> str:
 
 
 SESSION_SK_PREFIX = SESSION + SEP
+
+
+def session_id_of(sk: str) -> str:
+    """The session id in a SESSION item's sort key."""
+    return sk.removeprefix(SESSION_SK_PREFIX)
+
+
+# MEDLIST -----------------------------------------------------------------
+
+
+def medlist_sk() -> str:
+    """`MEDLIST`: one saved list per visitor, beside their SESSION items in `USER#<id>`."""
+    return MEDLIST
 
 
 # RATE_LIMIT --------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -98,4 +99,29 @@ class SessionItem(Item, discriminator="SESSION"):
     Data = SessionData()
 
 
-ENTITY_MODELS: tuple[type[Item], ...] = (Item, QueryItem, RateLimitItem, FaqSearchItem, SessionItem)
+class SavedMedicineData(MapAttribute):
+    """One entry of a saved list: what the visitor typed and what it resolved to."""
+
+    input = UnicodeAttribute()
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+
+
+class MedListData(MapAttribute):
+    medicines = ListAttribute(of=SavedMedicineData)
+    version = NumberAttribute()
+    updatedAt = UnicodeAttribute()
+
+
+class MedListItem(Item, discriminator="MEDLIST"):
+    Data = MedListData()
+
+
+ENTITY_MODELS: tuple[type[Item], ...] = (
+    Item,
+    QueryItem,
+    RateLimitItem,
+    FaqSearchItem,
+    SessionItem,
+    MedListItem,
+)

@@ -107,6 +107,13 @@ def clear() -> bool:
     return True
 
 
+def clear_session(sid: str) -> int:
+    """Delete one session's checks, any session of this visitor's (erasing their data);
+    raises StoreUnavailable. Returns how many were deleted. This browser's own session
+    also deletes by key what it wrote lately, which a lagging index may not show yet."""
+    return _history().clear(sid, own_writes() if sid == session_id() else ())
+
+
 def current_session() -> tuple[SessionInfo | None, bool]:
     """This browser session's item and whether it could be read."""
     sid, owner = session_id(), session_owner()

@@ -103,7 +103,7 @@ def _serializer() -> URLSafeSerializer:
 def visitor_id(create: bool = False) -> str | None:
     if "visitor_id" in g:
         return g.visitor_id
-    raw = request.cookies.get(VISITOR_COOKIE)
+    raw = None if g.get("visitor_forgotten") else request.cookies.get(VISITOR_COOKIE)
     if raw:
         try:
             value = _serializer().loads(raw)
@@ -119,8 +119,23 @@ def visitor_id(create: bool = False) -> str | None:
     return g.visitor_id
 
 
+def forget_visitor() -> None:
+    """Forget both ids: the session cookie is emptied and the visitor cookie deleted."""
+    session.clear()
+    g.pop("visitor_id", None)
+    g.pop("visitor_is_new", None)
+    g.visitor_forgotten = True
+
+
 def _set_visitor_cookie(response: Response) -> Response:
-    if g.get("visitor_is_new"):
+    if g.get("visitor_forgotten"):
+        response.delete_cookie(
+            VISITOR_COOKIE,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    elif g.get("visitor_is_new"):
         response.set_cookie(
             VISITOR_COOKIE,
             _serializer().dumps(g.visitor_id),

@@ -25,6 +25,8 @@ class Links:
     faq_page: str
     history_page: str
     session_page: str
+    my_medicines_page: str
+    privacy_page: str
 
     @classmethod
     def build(cls) -> Links:
@@ -39,6 +41,8 @@ class Links:
             faq_page=url_for("faq.faq_page"),
             history_page=url_for("pages.history_page"),
             session_page=url_for("pages.session_page"),
+            my_medicines_page=url_for("my_medicines.list_page"),
+            privacy_page=url_for("privacy.privacy_page"),
         )
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from mediphant.domain.schemas import CHECK, COUNTRY, FAQ_RESULT, NAME, QUERY
+from mediphant.domain.saved_list import MAX_SAVED
+from mediphant.domain.schemas import CHECK, COUNTRY, FAQ_RESULT, NAME, QUERY, SOURCE
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
@@ -40,6 +41,75 @@ _HISTORY_ENTRY = {
 }
 
 
+_SAVED_MEDICINE = {
+    "type": "object",
+    "required": ["input", "id", "name"],
+    "properties": {
+        "input": {"type": "string"},
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+    },
+}
+_SAVED_LIST = {
+    "type": "object",
+    "required": ["medicines", "version"],
+    "properties": {
+        "medicines": {"type": "array", "maxItems": MAX_SAVED, "items": _SAVED_MEDICINE},
+        "version": {"type": "integer", "minimum": 0},
+        "warnings": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_CONFLICT = {
+    "type": "object",
+    "required": ["error", "medicines", "version"],
+    "properties": {"error": {"type": "string"}, **_SAVED_LIST["properties"]},
+}
+_LIST_FINDING = {
+    "type": "object",
+    "required": ["with", "severity", "reason", "mechanism", "advice", "sources"],
+    "properties": {
+        "with": _SAVED_MEDICINE,
+        "severity": {"enum": ["contraindicated", "major", "moderate", "minor"]},
+        "reason": {"type": "string"},
+        "mechanism": {"type": "string"},
+        "advice": {"type": "string"},
+        "explanation": {"type": "string"},
+        "sources": {"type": "array", "items": SOURCE},
+    },
+}
+_LIST_CHECK = {
+    "type": "object",
+    "required": [
+        "medicine",
+        "isPotentiallyRisky",
+        "findings",
+        "noKnownInteraction",
+        "historySaved",
+    ],
+    "properties": {
+        "medicine": _SAVED_MEDICINE,
+        "isPotentiallyRisky": {"type": "boolean"},
+        "findings": {"type": "array", "items": _LIST_FINDING},
+        "noKnownInteraction": {"type": "array", "items": {"type": "string"}},
+        "historySaved": {"type": "boolean"},
+    },
+}
+_ERASED = {
+    "type": "object",
+    "required": ["message", "deleted"],
+    "properties": {
+        "message": {"type": "string"},
+        "deleted": {
+            "type": "object",
+            "required": ["MEDLIST", "SESSION", "QUERY"],
+            "properties": {
+                name: {"type": "integer", "minimum": 0} for name in ("MEDLIST", "SESSION", "QUERY")
+            },
+        },
+    },
+}
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -49,7 +119,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         400: "invalid input",
         413: "body too large",
         429: "rate limited (see Retry-After)",
-        503: "history unavailable",
+        503: "storage unavailable",
     }
     return {str(code): _json(_ERROR, text[code]) for code in codes}
 
@@ -135,6 +205,66 @@ SPEC: dict[str, Any] = {
                     **_errors(400, 429),
                     **_URI_TOO_LONG,
                 },
+            }
+        },
+        "/api/my-medicines": {
+            "get": {
+                "summary": "The saved medicine list of this visitor (not rate limited)",
+                "responses": {"200": _json(_SAVED_LIST, "the list"), **_errors(503)},
+            },
+            "put": {
+                "summary": "Replace the saved list, if it is still at `version`",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["medicines", "version"],
+                                "properties": {
+                                    "medicines": {
+                                        "type": "array",
+                                        "maxItems": MAX_SAVED,
+                                        "items": NAME,
+                                    },
+                                    "version": {"type": "integer", "minimum": 0},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(_SAVED_LIST, "the saved list"),
+                    "409": _json(_CONFLICT, "changed meanwhile; the current list"),
+                    **_errors(400, 413, 429, 503),
+                },
+            },
+        },
+        "/api/my-medicines/check": {
+            "post": {
+                "summary": "Check one medicine against every saved medicine",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["medicine"],
+                                "properties": {"medicine": NAME},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(_LIST_CHECK, "findings, most severe first"),
+                    **_errors(400, 413, 429, 503),
+                },
+            }
+        },
+        "/api/my-data": {
+            "delete": {
+                "summary": "Erase everything kept for this visitor and forget the cookies",
+                "responses": {"200": _json(_ERASED, "what was deleted"), **_errors(429, 503)},
             }
         },
         "/api/medications": {

@@ -1,7 +1,12 @@
-// Progressive enhancement: fill the shared <datalist> with names as the person types.
+// Progressive enhancement: fill the shared <datalist> with names as the person types, and
+// show the print buttons (the print stylesheet works without them).
 // Every form works without this script.
 (function () {
   "use strict";
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
   var list = document.getElementById("medication-names");
   if (!list || !window.fetch) { return; }
   var timer = null;

@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-PAGES = ["/", "/history", "/list", "/faq", "/faq?q=can+I+drink+alcohol", "/session"]
+PAGES = [
+    "/",
+    "/history",
+    "/list",
+    "/faq",
+    "/faq?q=can+I+drink+alcohol",
+    "/session",
+    "/my-medicines",
+    "/privacy",
+]
 
 
 def _check(page: Page, med_a: str, med_b: str) -> None:
