@@ -122,3 +122,10 @@ def test_pages_are_compressed(proxy: Proxy) -> None:
 
 def test_metrics_are_not_public(proxy: Proxy) -> None:
     assert fetch(proxy, "/metrics", source="127.0.0.8").status == 403
+
+
+def test_readiness_answers_through_nginx(proxy: Proxy) -> None:
+    answer = fetch(proxy, "/readyz")
+    assert answer.status == 200
+    body = json.loads(answer.body)
+    assert (body["status"], body["table"]) == ("ok", "ACTIVE")
