@@ -26,20 +26,20 @@ def _statuses(proxy: Proxy, source: str, count: int, forged: bool = False) -> Co
 
 
 def test_two_loopback_clients_get_separate_budgets(proxy: Proxy) -> None:
-    away_from_minute_edge()
+    away_from_minute_edge(8)
     assert _statuses(proxy, "127.0.0.2", LIMIT + 2) == Counter({200: LIMIT, 429: 2})
     # The first client's budget is spent; the second still has all of its own.
     assert _statuses(proxy, "127.0.0.3", LIMIT + 2) == Counter({200: LIMIT, 429: 2})
 
 
 def test_forged_forwarded_for_lands_in_the_real_addresses_budget(proxy: Proxy) -> None:
-    away_from_minute_edge()
+    away_from_minute_edge(8)
     # 12 requests, each claiming another address: only the real one (127.0.0.4) counts.
     assert _statuses(proxy, "127.0.0.4", 12, forged=True) == Counter({200: LIMIT, 429: 7})
 
 
 def test_nginx_request_id_is_in_the_apps_json_log_line(proxy: Proxy) -> None:
-    away_from_minute_edge()
+    away_from_minute_edge(8)
     for _ in range(LIMIT):
         fetch(proxy, "/api/history", source="127.0.0.5")
     refused = fetch(proxy, "/api/history", source="127.0.0.5")
