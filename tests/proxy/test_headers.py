@@ -88,6 +88,18 @@ def test_a_body_just_under_the_limit_reaches_the_app(proxy: Proxy) -> None:
     assert json.loads(answer.body)["isPotentiallyRisky"] is True
 
 
+def test_requests_after_a_refused_body_are_answered(proxy: Proxy) -> None:
+    # nginx asks the app for the 413 page with the refused body's Content-Length and no
+    # body: a connection to gunicorn kept for reuse would then swallow the next request.
+    oversized = json.dumps({"medA": "warfarin", "medB": "x" * OVERSIZED}).encode()
+    pair = json.dumps({"medA": "warfarin", "medB": "ibuprofen"}).encode()
+    headers = {"Content-Type": "application/json"}
+    for _ in range(2):
+        refused = fetch(proxy, "/api/interactions", "POST", oversized, headers, "127.0.0.11")
+        checked = fetch(proxy, "/api/interactions", "POST", pair, headers, "127.0.0.11")
+        assert (refused.status, checked.status) == (413, 200)
+
+
 def test_nginx_replaces_a_client_request_id_with_its_own(proxy: Proxy) -> None:
     answer = fetch(proxy, "/", headers={"X-Request-ID": "chosen-by-the-client"})
     request_id = answer.header("X-Request-ID")
