@@ -11,7 +11,7 @@ AXE := .cache/node/node_modules/axe-core/axe.min.js
 MCP_SDK_VERSION := 1.32.2
 MCP_SDK := .cache/node/node_modules/@modelcontextprotocol/sdk/package.json
 
-.PHONY: run test lint bench clean check-tools browser
+.PHONY: run test lint bench clean check-tools browser nginx
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -32,6 +32,14 @@ browser:
 	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "chromium is missing: install it (Debian: apt-get install -y chromium)"; exit 1; fi; }
 
+# The proxy tests run Debian's nginx (deploy/nginx/mediphant.conf) without root, with a
+# throw-away certificate made by openssl.
+nginx:
+	@{ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } && command -v openssl >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl; \
+	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl; \
+	  else echo "nginx or openssl is missing: install them (Debian: apt-get install -y nginx openssl)"; exit 1; fi; }
+
 $(AXE):
 	npm install --silent --no-audit --no-fund --prefix .cache/node axe-core@$(AXE_VERSION)
 
@@ -43,7 +51,7 @@ run: $(STAMP) check-tools
 	MEDIPHANT_DYNAMODB_HOST=$${MEDIPHANT_DYNAMODB_HOST:-http://127.0.0.1:$(DYNAMODB_PORT)} \
 	  $(BIN)/flask --app mediphant run-local
 
-test: $(STAMP) check-tools browser $(AXE) $(MCP_SDK)
+test: $(STAMP) check-tools browser nginx $(AXE) $(MCP_SDK)
 	$(BIN)/pytest
 
 bench: $(STAMP) check-tools

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
+
+bp = Blueprint("errors", __name__)
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -56,6 +68,15 @@ def handle_unexpected(exc: Exception) -> ResponseReturnValue:
     return handle_http(InternalServerError())
 
 
+@bp.get("/errors/too-large")
+@bp.get("/api/errors/too-large")
+def too_large() -> NoReturn:
+    """Where nginx sends a body it refused for size (deploy/nginx/mediphant.conf), so the
+    refusal is this site's 413 page, or its JSON error under /api/, not nginx's own."""
+    abort(413)
+
+
 def register(app: Flask) -> None:
+    app.register_blueprint(bp)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

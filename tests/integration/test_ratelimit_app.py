@@ -16,13 +16,7 @@ from mediphant.extensions import limiter
 from mediphant.store import table
 from mediphant.store.local import LocalEngine
 from tests.conftest import ProxiedEngine, make_app
-from tests.live import serve
-
-
-def _away_from_minute_edge(needed: float = 15) -> None:
-    left = 60 - (time.time() % 60)
-    if left < needed:
-        time.sleep(left + 0.1)
+from tests.live import away_from_minute_edge, serve
 
 
 def _status(url: str) -> int:
@@ -55,7 +49,7 @@ def test_exactly_the_limit_succeeds_across_four_workers(
     with serve(
         engine.url, table_name, workers=4, env={"MEDIPHANT_RATE_LIMIT": "100 per minute"}
     ) as url:
-        _away_from_minute_edge()
+        away_from_minute_edge()
         statuses = _fire([url + "/api/history"] * 300)
     assert statuses == Counter({200: 100, 429: 200})
 
@@ -65,7 +59,7 @@ def test_the_limit_is_shared_by_two_app_processes(
 ) -> None:
     env = {"MEDIPHANT_RATE_LIMIT": "100 per minute"}
     with serve(engine.url, table_name, 2, env) as one, serve(engine.url, table_name, 2, env) as two:
-        _away_from_minute_edge()
+        away_from_minute_edge()
         statuses = _fire([one + "/api/history", two + "/api/history"] * 150)
     assert statuses == Counter({200: 100, 429: 200})
 
@@ -73,7 +67,7 @@ def test_the_limit_is_shared_by_two_app_processes(
 def test_limited_page_and_api_answers(limited_app) -> None:  # type: ignore[no-untyped-def]
     app = limited_app("2 per minute")
     client = app.test_client()
-    _away_from_minute_edge(5)
+    away_from_minute_edge(5)
     ok = client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
     assert ok.headers["X-RateLimit-Limit"] == "2"
     assert ok.headers["X-RateLimit-Remaining"] == "1"
@@ -94,7 +88,7 @@ def test_limited_page_and_api_answers(limited_app) -> None:  # type: ignore[no-u
 
 def test_forged_forwarded_for_does_not_escape_without_trusted_proxies(limited_app) -> None:  # type: ignore[no-untyped-def]
     client = limited_app("3 per minute", proxies=0).test_client()
-    _away_from_minute_edge(5)
+    away_from_minute_edge(5)
     codes = [
         client.get("/api/history", headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code
         for n in range(6)
@@ -104,7 +98,7 @@ def test_forged_forwarded_for_does_not_escape_without_trusted_proxies(limited_ap
 
 def test_one_trusted_proxy_separates_clients(limited_app) -> None:  # type: ignore[no-untyped-def]
     client = limited_app("3 per minute", proxies=1).test_client()
-    _away_from_minute_edge(5)
+    away_from_minute_edge(5)
     spread = [
         client.get("/api/history", headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code
         for n in range(6)
@@ -146,7 +140,7 @@ def test_outage_falls_back_to_memory_and_recovers(table_name: str) -> None:
         with app.app_context():
             table.create()
         client = app.test_client()
-        _away_from_minute_edge(20)
+        away_from_minute_edge(20)
         assert (
             client.post(
                 "/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"}
@@ -188,7 +182,7 @@ def test_outage_falls_back_to_memory_and_recovers(table_name: str) -> None:
 
 def test_faq_searches_and_lists_draw_on_the_same_budget(limited_app) -> None:  # type: ignore[no-untyped-def]
     client = limited_app("3 per minute").test_client()
-    _away_from_minute_edge(5)
+    away_from_minute_edge(5)
     assert client.get("/faq", query_string={"q": "missed dose"}).status_code == 200
     assert client.post("/list", data={"med": ["warfarin", "ibuprofen"]}).status_code == 303
     assert client.get("/api/faq", query_string={"q": "alcohol"}).status_code == 200
