@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from mediphant.store import guarded, keys
+from mediphant.store import StoreUnavailable, batches, guarded, keys
 from mediphant.store.models import Item
 
 
@@ -57,9 +57,8 @@ def erase_visitor(
         + [sid for sid in other_sessions if sid]
     )
     queries = sum(clear_history(session_id) for session_id in sessions)
-    with Item.batch_write() as batch:
-        for item in owned:
-            batch.delete(item)
+    if batches.write(deletes=owned):  # UnprocessedItems outlasted the budget: run it again
+        raise StoreUnavailable("some of your data could not be erased yet")
     counts = Counter(
         keys.SESSION if i.SK.startswith(keys.SESSION_SK_PREFIX) else i.SK for i in owned
     )
