@@ -272,7 +272,9 @@ def _configure_store(spec: dict[str, Any]) -> None:
 
 
 def _engine_context(spec: dict[str, Any], index: int) -> Any:
+    from mediphant.store import keys
     from mediphant.store.history import Check, DynamoHistory
+    from mediphant.store.models import RateLimitItem
     from mediphant.store.ratelimit import DynamoDBStorage
 
     _configure_store(spec)
@@ -283,7 +285,7 @@ def _engine_context(spec: dict[str, Any], index: int) -> Any:
         history = DynamoHistory()
         return lambda i: history.add(session, check)
     if kind == "engine_update":
-        storage = DynamoDBStorage("dynamodb://")
+        storage = DynamoDBStorage("dynamodb://", model=RateLimitItem, keys=keys)
         key = f"LIMITER/bench/{spec['run_id']}/{index}"
         return lambda i: storage.incr(key, 60)
     if kind == "engine_query":

@@ -16,7 +16,7 @@ from mediphant.store.ratelimit import DynamoDBStorage
 
 @pytest.fixture
 def storage(app: Flask) -> DynamoDBStorage:
-    found = storage_from_string("dynamodb://")
+    found = storage_from_string("dynamodb://", **app.config["RATELIMIT_STORAGE_OPTIONS"])
     assert isinstance(found, DynamoDBStorage)
     return found
 
