@@ -16,7 +16,9 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -35,6 +37,8 @@ MIN_TTL_SECONDS = 3600
 # Header values (remaining, reset) right after a hit are served from that hit's answer
 # for this long instead of reading the counter back: saves two reads per request.
 RECENT_HIT_SECONDS = 1.0
+# Counters seen by this process, kept for the keys most recently used.
+SEEN_KEYS = 10_000
 
 
 class KeyFormat(Protocol):
@@ -78,6 +82,53 @@ def sliding_window(
     previous_ttl = current + expiry - now if previous_count else 0.0
     current_ttl = current + 2 * expiry - now
     return previous_count, previous_ttl, current_count, current_ttl
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What this process last learnt of a key's window.
+
+    Counts only grow within a window, so `current` stays a lower bound after `at`: enough
+    to refuse a hit without a call. The window before a running one is closed, so its
+    count (`previous`, when it was read) holds for as long as `start` is current.
+    """
+
+    start: int
+    end: int
+    current: int
+    previous: int | None
+    at: float
+
+    def fresh(self) -> bool:
+        return time.monotonic() - self.at < RECENT_HIT_SECONDS
+
+
+class SeenCounters:
+    """A bounded, thread-safe map of key -> Seen, shared by the threads of one process."""
+
+    def __init__(self, size: int = SEEN_KEYS):
+        self._size = size
+        self._items: OrderedDict[str, Seen] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Seen | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: str, seen: Seen) -> None:
+        with self._lock:
+            self._items[key] = seen
+            self._items.move_to_end(key)
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def forget(self, key: str | None = None) -> None:
+        """Forget one key, or every key."""
+        with self._lock:
+            if key is None:
+                self._items.clear()
+            else:
+                self._items.pop(key, None)
 
 
 def _condition_failed(exc: PynamoDBException) -> bool:
@@ -124,7 +175,7 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
         self.keys = keys
         self._settled = on_condition_failed
         self._clock = clock
-        self._recent = threading.local()
+        self.seen = SeenCounters()
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
@@ -143,30 +194,38 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
 
     # --- the counter -----------------------------------------------------------
 
-    def _remember(self, key: str, count: int, window_end: float) -> None:
-        self._recent.value = (key, count, window_end, time.monotonic())
-
-    def _recalled(self, key: str) -> tuple[int, float] | None:
-        """The last hit's answer on this thread, while it is recent and its window still runs."""
-        value = getattr(self._recent, "value", None)
-        if (
-            value
-            and value[0] == key
-            and time.monotonic() - value[3] < RECENT_HIT_SECONDS
-            and value[2] > self._clock()
-        ):
-            return value[1], value[2]
-        return None
-
     def _add(
-        self, key: str, start: int, expiry: int, amount: int, ceiling: int | None
+        self,
+        key: str,
+        start: int,
+        expiry: int,
+        amount: int,
+        ceiling: int | None = None,
+        exists: bool | None = None,
     ) -> int | None:
         """Add to the window's count atomically and return the new count.
 
         With `ceiling`, add only if the count stays within it; None means it would not.
+        `exists` is what the caller knows of the window's item (None: nothing): a window
+        known to be missing is created at once, one known to exist needs no check.
         """
         if ceiling is not None and amount > ceiling:
             return None
+        if exists is not False:
+            counted = self._update(key, start, amount, ceiling)
+            if counted is not None:
+                return counted
+            # Without a ceiling the condition fails only on a missing window; with one,
+            # the window over its limit is told from a missing one (off the hot path).
+            if ceiling is not None and (exists or self._window_exists(key, start)):
+                return None
+        if self._create(key, start, expiry, amount):
+            return amount
+        # Another worker created the window first: count on it.
+        return self._add(key, start, expiry, amount, ceiling, exists=True)
+
+    def _update(self, key: str, start: int, amount: int, ceiling: int | None) -> int | None:
+        """One conditional UpdateItem on an existing window: the hot path."""
         model = self.model
         item = model(self._pk(key), self._sk(start))
         condition = model.PK.exists()  # type: ignore[attr-defined]
@@ -174,15 +233,16 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
             condition &= model.Data.count <= ceiling - amount  # type: ignore[attr-defined]
         try:
             item.update(actions=[model.Data.count.add(amount)], condition=condition)  # type: ignore[attr-defined]
-            return int(item.Data.count)  # type: ignore[attr-defined]
         except UpdateError as exc:
             if not _condition_failed(exc):
                 raise
             self._settled(exc)
-            # Without a ceiling the condition fails only on a missing window; with one,
-            # one GetItem tells "over the limit" from "first hit" (off the hot path).
-            if ceiling is not None and self._window_exists(key, start):
-                return None
+            return None
+        return int(item.Data.count)  # type: ignore[attr-defined]
+
+    def _create(self, key: str, start: int, expiry: int, amount: int) -> bool:
+        """A conditional PutItem of a new window; False when it exists already."""
+        model = self.model
         data_class = type(model.Data)  # type: ignore[attr-defined]
         created = model(
             self._pk(key),
@@ -194,13 +254,12 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
         )
         try:
             created.save(condition=model.PK.does_not_exist())  # type: ignore[attr-defined]
-            return amount
         except PutError as exc:
             if not _condition_failed(exc):
                 raise
             self._settled(exc)
-        # Another worker created the window between our two calls: count on it.
-        return self._add(key, start, expiry, amount, ceiling)
+            return False
+        return True
 
     def _window_exists(self, key: str, start: int) -> bool:
         try:
@@ -230,16 +289,22 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
         where the clock puts it.
         """
         start = window_start(self._clock(), expiry)
-        count = self._add(key, start, expiry, amount, None)
+        seen = self.seen.get(key)
+        known = seen is not None and seen.start == start
+        count = self._add(key, start, expiry, amount, exists=True if known else None)
         assert count is not None
-        self._remember(key, count, start + expiry)
+        previous = seen.previous if known and seen else None
+        self.seen.put(key, Seen(start, start + expiry, count, previous, time.monotonic()))
         return count
 
     def _current(self, key: str) -> tuple[int, float] | None:
-        """(count, window end) of the key's current window; None when it has none."""
-        recalled = self._recalled(key)
-        if recalled:
-            return recalled
+        """(count, window end) of the key's current window; None when it has none.
+
+        Right after a hit, that hit's answer (see RECENT_HIT_SECONDS).
+        """
+        seen = self.seen.get(key)
+        if seen and seen.fresh() and seen.end > self._clock():
+            return seen.current, seen.end
         windows = self._windows(key, 1)
         if windows:
             data = windows[0].Data
@@ -263,21 +328,21 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
             return False
 
     def clear(self, key: str) -> None:
-        self._recent.value = None
+        self.seen.forget(key)
         with self.model.batch_write() as batch:
             for window in self._windows(key, 100):
                 batch.delete(window)
 
     def reset(self) -> int | None:
         """Delete every counter (an operator action: it scans the model's items)."""
-        self._recent.value = None
-        count = 0
+        self.seen.forget()
         model = self.model
         # The keys, and the type attribute a model shared with other entities reads back.
         names = [model._hash_key_attribute().attr_name, model._range_key_attribute().attr_name]
         discriminator = model._get_discriminator_attribute()
         if discriminator is not None:
             names.append(discriminator.attr_name)
+        count = 0
         with model.batch_write() as batch:
             for item in model.scan(attributes_to_get=names):
                 batch.delete(item)
@@ -286,37 +351,67 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
 
     # --- sliding window counter --------------------------------------------------
 
-    def _sliding_at(self, key: str, expiry: int, now: float) -> tuple[int, float, int, float]:
-        """Previous and current window in one Query (Limit 2, newest first), matched by SK."""
-        current = window_start(now, expiry)
-        wanted = {self._sk(current): current, self._sk(current - expiry): current - expiry}
-        counts = {
-            wanted[window.SK]: int(window.Data.count)
-            for window in self._windows(key, 2)
-            if window.SK in wanted
-        }
-        return sliding_window(counts, now, expiry)
+    def _sliding_seen(self, key: str, expiry: int, fresh: bool) -> tuple[Seen, float]:
+        """The key's current and previous window counts, and the moment they hold for.
+
+        From what this process saw (with `fresh`, only if recent), else from one Query
+        (Limit 2, newest first) matched by SK. The moment is taken after the Query
+        answers, as limits takes its own after this call returns.
+        """
+        now = self._clock()
+        start = window_start(now, expiry)
+        seen = self.seen.get(key)
+        if (
+            seen is not None
+            and seen.start == start
+            and seen.previous is not None
+            and (seen.fresh() or not fresh)
+        ):
+            return seen, now
+        windows = self._windows(key, 2)
+        now = self._clock()
+        start = window_start(now, expiry)
+        counts = {window.SK: int(window.Data.count) for window in windows}
+        seen = Seen(
+            start,
+            start + expiry,
+            counts.get(self._sk(start), 0),
+            counts.get(self._sk(start - expiry), 0),
+            time.monotonic(),
+        )
+        self.seen.put(key, seen)
+        return seen, now
 
     def get_sliding_window(self, key: str, expiry: int) -> tuple[int, float, int, float]:
-        return self._sliding_at(key, expiry, self._clock())
+        seen, now = self._sliding_seen(key, expiry, fresh=True)
+        counts = {seen.start: seen.current, seen.start - expiry: seen.previous or 0}
+        return sliding_window(counts, now, expiry)
 
     def acquire_sliding_window_entry(
         self, key: str, limit: int, expiry: int, amount: int = 1
     ) -> bool:
-        """One Query for the weights, then one UpdateItem whose condition enforces the limit.
+        """One conditional UpdateItem whose condition enforces the limit.
 
-        Both use the same moment, so a hit read in one window is never counted in the next.
+        The weights come from the closed previous window, read once per window; the
+        current count this process saw is a lower bound, enough to refuse without a call.
+        The hit goes into the window of the moment its weights were taken.
         """
         if amount > limit:
             return False
-        now = self._clock()
-        previous_count, previous_ttl, current_count, _ = self._sliding_at(key, expiry, now)
+        seen, now = self._sliding_seen(key, expiry, fresh=False)
+        previous_ttl = seen.end - now
         # limits allows a hit while floor(previous * weight + current) + amount <= limit;
         # with an integer current count that is: current + amount <= limit - floor(weighted).
-        ceiling = limit - math.floor(previous_count * previous_ttl / expiry)
-        if current_count + amount > ceiling:
+        ceiling = limit - math.floor((seen.previous or 0) * previous_ttl / expiry)
+        if seen.current + amount > ceiling:
             return False
-        return self._add(key, window_start(now, expiry), expiry, amount, ceiling) is not None
+        count = self._add(key, seen.start, expiry, amount, ceiling, exists=seen.current > 0)
+        if count is None:
+            # Over the limit: other workers counted more than this process saw.
+            self.seen.put(key, replace(seen, current=ceiling - amount + 1, at=-math.inf))
+            return False
+        self.seen.put(key, replace(seen, current=count, at=time.monotonic()))
+        return True
 
     def clear_sliding_window(self, key: str, expiry: int) -> None:
         self.clear(key)

@@ -34,7 +34,7 @@ def test_incr_get_expiry_clear(storage: DynamoDBStorage, dynamodb, table_name: s
     assert storage.incr("k1", 60) == 1
     assert storage.incr("k1", 60) == 2
     assert storage.incr("k1", 60, amount=3) == 5
-    storage._recent.value = None  # read back from the table, not from the last hit
+    storage.seen.forget()  # read back from the table, not from the last hit
     assert storage.get("k1") == 5
     window_end = (math.floor(time.time() / 60) + 1) * 60
     assert storage.get_expiry("k1") == pytest.approx(window_end, abs=0.01)
