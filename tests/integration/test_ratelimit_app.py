@@ -189,3 +189,30 @@ def test_faq_searches_and_lists_draw_on_the_same_budget(limited_app) -> None:  #
     assert client.get("/faq", query_string={"q": "grapefruit"}).status_code == 429
     assert client.get("/faq").status_code == 200  # the bare page is not a search
     assert client.get("/api/medications", query_string={"q": "war"}).status_code == 200
+
+
+@pytest.mark.parametrize("strategy", ["fixed-window", "sliding-window-counter"])
+def test_retry_after_and_reset_name_the_end_of_the_clock_window(
+    engine: LocalEngine, table_name: str, strategy: str
+) -> None:
+    app = make_app(engine, table_name, rate_limit="2 per 2 seconds", rate_limit_strategy=strategy)
+    with app.app_context():
+        table.create()
+    client = app.test_client()
+    time.sleep(2 - time.time() % 2)  # start at the start of a 2-second window
+    assert [client.get("/api/history").status_code for _ in range(2)] == [200, 200]
+    sent = time.time()
+    refused = client.get("/api/history")
+    now = time.time()
+    assert refused.status_code == 429
+    window_end = (int(now) // 2 + 1) * 2
+    # flask-limiter sends int(reset time + 1): one second past a window ending on a second.
+    assert int(refused.headers["X-RateLimit-Reset"]) == window_end + 1
+    retry_after = int(refused.headers["Retry-After"])
+    assert window_end - now <= retry_after <= window_end + 1 - sent
+    # Waiting as told is enough (from the first moment of the next window, the sliding
+    # counter weighs the previous window's two hits as one, rounded down), and not
+    # waiting is refused.
+    assert client.get("/api/history").status_code == 429
+    time.sleep(max(0.0, now + retry_after - time.time()))
+    assert client.get("/api/history").status_code == 200

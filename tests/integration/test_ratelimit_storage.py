@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from limits import RateLimitItemPerMinute, RateLimitItemPerSecond, parse
+from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, SlidingWindowCounterRateLimiter
+from pynamodb.attributes import MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
+from pynamodb.models import Model
+from pynamodb.signals import pre_dynamodb_send
 
+from mediphant.store import keys
+from mediphant.store.local import LocalEngine
 from mediphant.store.ratelimit import DynamoDBStorage
 
 
@@ -113,3 +124,151 @@ def test_moving_window_is_refused(storage: DynamoDBStorage) -> None:
 
     with pytest.raises(NotImplementedError):
         MovingWindowRateLimiter(storage)
+
+
+# --- window boundaries, on a pinned clock --------------------------------------------
+
+# A boundary of every window length below, a day ahead: items keep a future TTL.
+BOUNDARY = (int(time.time()) // 3600 + 24) * 3600
+
+
+def _pinned(app: Flask, clock: list[float]) -> DynamoDBStorage:
+    """The app's storage with its clock pinned to clock[0]."""
+    options = {**app.config["RATELIMIT_STORAGE_OPTIONS"], "clock": lambda: clock[0]}
+    return DynamoDBStorage("dynamodb://", **options)
+
+
+@pytest.mark.parametrize("expiry", [1, 2, 3600])
+def test_fixed_window_at_and_around_a_boundary(app: Flask, expiry: int) -> None:
+    clock = [math.nextafter(BOUNDARY, 0)]
+    storage = _pinned(app, clock)
+    assert [storage.incr("edge", expiry) for _ in range(3)] == [1, 2, 3]
+    clock[0] = BOUNDARY
+    assert storage.incr("edge", expiry) == 1
+    storage.seen.forget()  # read back from the table
+    assert (storage.get("edge"), storage.get_expiry("edge")) == (1, BOUNDARY + expiry)
+    clock[0] = BOUNDARY + expiry - 0.001
+    storage.seen.forget()
+    assert storage.get("edge") == 1
+    clock[0] = BOUNDARY + expiry
+    storage.seen.forget()
+    assert (storage.get("edge"), storage.get_expiry("edge")) == (0, BOUNDARY + expiry)
+
+
+@pytest.mark.parametrize("expiry", [1, 2, 3600])
+def test_sliding_window_at_and_around_a_boundary(app: Flask, expiry: int) -> None:
+    clock = [math.nextafter(BOUNDARY, 0)]
+    storage = _pinned(app, clock)
+    limiter = SlidingWindowCounterRateLimiter(storage)
+    item = RateLimitItemPerSecond(4, expiry)
+    key = item.key_for("c")
+    assert [limiter.hit(item, "c") for _ in range(5)] == [True] * 4 + [False]
+    # At the boundary the full window becomes the previous one and still weighs fully.
+    clock[0] = BOUNDARY
+    assert limiter.hit(item, "c") is False
+    storage.seen.forget()
+    assert storage.get_sliding_window(key, expiry) == (4, expiry, 0, 2 * expiry)
+    assert limiter.get_window_stats(item, "c").remaining == 0
+    # Half-way through, half of it weighs: two more hits, not three.
+    clock[0] = BOUNDARY + expiry / 2
+    storage.seen.forget()
+    assert [limiter.hit(item, "c") for _ in range(3)] == [True, True, False]
+    storage.seen.forget()
+    assert storage.get_sliding_window(key, expiry) == (4, expiry / 2, 2, 1.5 * expiry)
+    # One window on, the four are gone and the two weigh fully.
+    clock[0] = BOUNDARY + expiry
+    storage.seen.forget()
+    assert storage.get_sliding_window(key, expiry) == (2, expiry, 0, 2 * expiry)
+    assert limiter.get_window_stats(item, "c").remaining == 2
+
+
+def test_a_window_longer_than_half_an_hour_outlives_the_next_one(
+    app: Flask,
+    dynamodb,  # type: ignore[no-untyped-def]
+    table_name: str,
+) -> None:
+    storage = _pinned(app, [BOUNDARY + 5])
+    storage.incr("day", 86400)
+    (item,) = dynamodb.scan(TableName=table_name)["Items"]
+    start = BOUNDARY // 86400 * 86400
+    assert item["Data"]["M"]["windowStart"]["S"] == keys.timestamp(
+        datetime.fromtimestamp(start, UTC)
+    )
+    assert int(item["TTL"]["N"]) == start + 2 * 86400
+
+
+def test_a_hit_is_one_update_once_the_window_is_known(app: Flask) -> None:
+    """The hot path, counted in DynamoDB calls: fixed and sliding window alike."""
+    clock = [BOUNDARY + 0.5]
+    storage = _pinned(app, clock)
+    sliding = SlidingWindowCounterRateLimiter(storage)
+    item = RateLimitItemPerMinute(10)
+    with _calls() as calls:
+        storage.incr("f", 60)
+    assert calls == ["UpdateItem", "PutItem"]  # first hit of a window: the update finds none
+    with _calls() as calls:
+        storage.incr("f", 60)
+        storage.get("f")
+        storage.get_expiry("f")
+    assert calls == ["UpdateItem"]
+    with _calls() as calls:
+        sliding.hit(item, "s")
+    assert calls == ["Query", "PutItem"]  # the previous window is read once per window
+    with _calls() as calls:
+        sliding.hit(item, "s")
+        sliding.get_window_stats(item, "s")
+    assert calls == ["UpdateItem"]
+
+
+@contextlib.contextmanager
+def _calls() -> Iterator[list[str]]:
+    """The DynamoDB operations sent inside the block, in order."""
+    sent: list[str] = []
+
+    def record(sender: object, operation_name: str, **_: object) -> None:
+        sent.append(operation_name)
+
+    pre_dynamodb_send.connect(record)
+    try:
+        yield sent
+    finally:
+        pre_dynamodb_send.disconnect(record)
+
+
+def test_the_backend_stands_on_a_model_of_its_own(engine: LocalEngine) -> None:
+    """No Mediphant model: a table with only the key, TTL and Data attributes."""
+
+    class CounterData(MapAttribute):
+        count = NumberAttribute()
+        windowStart = UnicodeAttribute()
+        windowEnd = UnicodeAttribute()
+
+    class Counter(Model):
+        class Meta:
+            table_name = f"counters-{uuid.uuid4().hex[:8]}"
+            host = engine.url
+            region = "us-east-1"
+            aws_access_key_id = "local"
+            aws_secret_access_key = "local"
+            billing_mode = PAY_PER_REQUEST_BILLING_MODE
+
+        PK = UnicodeAttribute(hash_key=True)
+        SK = UnicodeAttribute(range_key=True)
+        TTL = TTLAttribute(null=True)
+        Data = CounterData()
+
+    Counter.create_table(wait=True)
+    try:
+        storage = storage_from_string("dynamodb://", model=Counter, keys=keys)
+        _away_from_edge(60)
+        limiter = FixedWindowRateLimiter(storage)
+        assert [limiter.hit(parse("2/minute"), "x") for _ in range(3)] == [True, True, False]
+        assert storage.check() is True
+        assert storage.reset() == 1
+    finally:
+        Counter.delete_table()
+
+
+def test_options_are_required() -> None:
+    with pytest.raises(ConfigurationError, match="model"):
+        storage_from_string("dynamodb://")
