@@ -7,6 +7,7 @@ import math
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -272,3 +273,19 @@ def test_the_backend_stands_on_a_model_of_its_own(engine: LocalEngine) -> None:
 def test_options_are_required() -> None:
     with pytest.raises(ConfigurationError, match="model"):
         storage_from_string("dynamodb://")
+
+
+def test_sliding_window_is_exact_across_workers(app: Flask) -> None:
+    """Four storages (four workers' memories) hit one key at once: exactly the limit passes."""
+    clock = [BOUNDARY + 10.0]
+    workers = [_pinned(app, clock) for _ in range(4)]
+    limiters = [SlidingWindowCounterRateLimiter(storage) for storage in workers]
+    item = RateLimitItemPerMinute(10)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        first = list(pool.map(lambda n: limiters[n % 4].hit(item, "shared"), range(24)))
+    assert first.count(True) == 10
+    # Next window, 30 s in: the ten weigh as five; every worker reads them once.
+    clock[0] = BOUNDARY + 90.0
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        second = list(pool.map(lambda n: limiters[n % 4].hit(item, "shared"), range(24)))
+    assert second.count(True) == 5
