@@ -104,7 +104,11 @@ class Seen:
 
 
 class SeenCounters:
-    """A bounded, thread-safe map of key -> Seen, shared by the threads of one process."""
+    """A bounded map of key -> Seen, shared by the threads of one process.
+
+    The least recently used keys go first. An OrderedDict under a lock: cachetools'
+    LRUCache would need the same lock and one more dependency for a separable module.
+    """
 
     def __init__(self, size: int = SEEN_KEYS):
         self._size = size
