@@ -3,10 +3,17 @@ and the moving-window tests deselected."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
+from pynamodb.models import Model
+
+from mediphant.store import keys
+from mediphant.store.local import LocalEngine
+from mediphant.store.ratelimit import DynamoDBStorage
+from tests.counter_model import counter_model
 
 MOVING_WINDOW_REASON = (
     "moving window is refused by dynamodb:// by design: it needs the time of every hit in "
@@ -14,16 +21,41 @@ MOVING_WINDOW_REASON = (
 )
 
 
-@pytest.fixture
-def args(app: Flask) -> dict[str, Any]:
-    """The storage options the app gives flask-limiter, pointing at this test's table."""
-    return dict(app.config["RATELIMIT_STORAGE_OPTIONS"])
+WARM_UP_HITS = 300
+
+
+@pytest.fixture(scope="session")
+def warm_engine(engine: LocalEngine) -> LocalEngine:
+    """The engine after a few hundred counter calls: upstream's timings assume a warm server,
+    and DynamoDB Local's first calls are slower while Java compiles its code."""
+    model = counter_model(engine.url, f"limits-warm-up-{uuid.uuid4().hex[:12]}")
+    model.create_table(wait=True)
+    try:
+        storage = DynamoDBStorage(model=model, keys=keys)
+        for n in range(WARM_UP_HITS):
+            storage.incr(f"warm-up-{n % 10}", 60)
+            storage.get_sliding_window(f"warm-up-{n % 10}", 60)
+            storage.seen.forget()
+    finally:
+        model.delete_table()
+    return engine
 
 
 @pytest.fixture
-def fixture(app: Flask) -> str:
-    """The table every test starts with: created empty for it by the `app` fixture."""
-    return app.config["SETTINGS"].table_name
+def fixture(warm_engine: LocalEngine) -> Iterator[type[Model]]:
+    """A counter table of its own, created empty for each test and dropped after it."""
+    model = counter_model(warm_engine.url, f"limits-conformance-{uuid.uuid4().hex[:12]}")
+    model.create_table(wait=True)
+    try:
+        yield model
+    finally:
+        model.delete_table()
+
+
+@pytest.fixture
+def args(fixture: type[Model]) -> dict[str, Any]:
+    """The storage options: that table's model and the seed's key format."""
+    return {"model": fixture, "keys": keys}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

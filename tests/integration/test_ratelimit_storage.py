@@ -16,14 +16,12 @@ from limits import RateLimitItemPerMinute, RateLimitItemPerSecond, parse
 from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, SlidingWindowCounterRateLimiter
-from pynamodb.attributes import MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
-from pynamodb.models import Model
 from pynamodb.signals import pre_dynamodb_send
 
 from mediphant.store import keys
 from mediphant.store.local import LocalEngine
 from mediphant.store.ratelimit import DynamoDBStorage
+from tests.counter_model import counter_model
 
 
 @pytest.fixture
@@ -238,36 +236,17 @@ def _calls() -> Iterator[list[str]]:
 
 def test_the_backend_stands_on_a_model_of_its_own(engine: LocalEngine) -> None:
     """No Mediphant model: a table with only the key, TTL and Data attributes."""
-
-    class CounterData(MapAttribute):
-        count = NumberAttribute()
-        windowStart = UnicodeAttribute()
-        windowEnd = UnicodeAttribute()
-
-    class Counter(Model):
-        class Meta:
-            table_name = f"counters-{uuid.uuid4().hex[:8]}"
-            host = engine.url
-            region = "us-east-1"
-            aws_access_key_id = "local"
-            aws_secret_access_key = "local"
-            billing_mode = PAY_PER_REQUEST_BILLING_MODE
-
-        PK = UnicodeAttribute(hash_key=True)
-        SK = UnicodeAttribute(range_key=True)
-        TTL = TTLAttribute(null=True)
-        Data = CounterData()
-
-    Counter.create_table(wait=True)
+    counter = counter_model(engine.url, f"counters-{uuid.uuid4().hex[:8]}")
+    counter.create_table(wait=True)
     try:
-        storage = storage_from_string("dynamodb://", model=Counter, keys=keys)
+        storage = storage_from_string("dynamodb://", model=counter, keys=keys)
         _away_from_edge(60)
         limiter = FixedWindowRateLimiter(storage)
         assert [limiter.hit(parse("2/minute"), "x") for _ in range(3)] == [True, True, False]
         assert storage.check() is True
         assert storage.reset() == 1
     finally:
-        Counter.delete_table()
+        counter.delete_table()
 
 
 def test_options_are_required() -> None:
