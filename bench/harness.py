@@ -272,9 +272,8 @@ def _configure_store(spec: dict[str, Any]) -> None:
 
 
 def _engine_context(spec: dict[str, Any], index: int) -> Any:
-    from mediphant.store import keys
+    from mediphant.store.counters import storage_options
     from mediphant.store.history import Check, DynamoHistory
-    from mediphant.store.models import RateLimitItem
     from mediphant.store.ratelimit import DynamoDBStorage
 
     _configure_store(spec)
@@ -285,7 +284,7 @@ def _engine_context(spec: dict[str, Any], index: int) -> Any:
         history = DynamoHistory()
         return lambda i: history.add(session, check)
     if kind == "engine_update":
-        storage = DynamoDBStorage("dynamodb://", model=RateLimitItem, keys=keys)
+        storage = DynamoDBStorage("dynamodb://", **storage_options())
         key = f"LIMITER/bench/{spec['run_id']}/{index}"
         return lambda i: storage.incr(key, 60)
     if kind == "engine_query":

@@ -15,10 +15,9 @@ from mediphant import config, metrics, store
 from mediphant.domain.faq import default_index
 from mediphant.domain.interactions import default_checker
 from mediphant.extensions import csrf, limiter
-from mediphant.store import keys
+from mediphant.store.counters import storage_options
 from mediphant.store.history import DynamoHistory, MemoryHistory, PhasedHistory
 from mediphant.store.medlists import MedListStore
-from mediphant.store.models import RateLimitItem
 from mediphant.store.searches import SearchLog
 from mediphant.store.sessions import SessionStore
 from mediphant.web.search_budget import SearchBudget
@@ -49,11 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SETTINGS=settings,
         RATELIMIT_STORAGE_URI="dynamodb://",
         # The storage knows nothing of Mediphant: it is given the model and the key format.
-        RATELIMIT_STORAGE_OPTIONS={
-            "model": RateLimitItem,
-            "keys": keys,
-            "on_condition_failed": store.settled,
-        },
+        RATELIMIT_STORAGE_OPTIONS=storage_options(),
         RATELIMIT_STRATEGY=settings.rate_limit_strategy,
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,

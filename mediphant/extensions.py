@@ -11,8 +11,9 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 from limits import RateLimitItem
 
+import mediphant.store.ratelimit  # noqa: F401  (registers the "dynamodb://" storage scheme)
+from mediphant.store.counters import CLIENT_SCOPE
 from mediphant.store.guard import CLOSED, GUARD
-from mediphant.store.ratelimit import CLIENT_SCOPE  # the import registers "dynamodb://"
 from mediphant.web.identity import client_key
 
 P = ParamSpec("P")

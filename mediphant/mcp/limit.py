@@ -19,8 +19,9 @@ from limits.storage import MemoryStorage
 from limits.strategies import STRATEGIES, RateLimiter
 
 from mediphant.store import STORE_ERRORS, keys
+from mediphant.store.counters import CLIENT_SCOPE, storage_options
 from mediphant.store.guard import GUARD
-from mediphant.store.ratelimit import CLIENT_SCOPE, DynamoDBStorage
+from mediphant.store.ratelimit import DynamoDBStorage
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,9 @@ class ClientLimit:
     def __init__(self, secret: str, limit: str, strategy: str) -> None:
         self._secret = secret
         self._limits: list[RateLimitItem] = sorted(parse_many(limit))
-        self._table: RateLimiter = STRATEGIES[strategy](DynamoDBStorage("dynamodb://"))
+        self._table: RateLimiter = STRATEGIES[strategy](
+            DynamoDBStorage("dynamodb://", **storage_options())
+        )
         self._memory: RateLimiter = STRATEGIES[strategy](MemoryStorage())
 
     def hit(self, address: str) -> int | None:

@@ -28,9 +28,6 @@ from limits.storage.base import TimestampedSlidingWindow
 from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 from pynamodb.models import Model
 
-# The scope of the one per-client budget that checks, lists, searches, the API and the MCP
-# tool calls all draw on: limits keys a counter as LIMITER/<client key>/<scope>/<limit>.
-CLIENT_SCOPE = "client"
 # The seed keeps a window for an hour after it starts; longer windows (and the previous
 # window a sliding-window counter still weighs) are kept for twice their length.
 MIN_TTL_SECONDS = 3600
