@@ -70,7 +70,9 @@ def main() -> None:
 
     engine = LocalEngine().start()
     try:
-        store.configure(f"bench-ratelimit-{uuid.uuid4().hex[:8]}", "us-east-1", engine.url)
+        # A generous time-out: a cold engine answers its first calls slowly.
+        name = f"bench-ratelimit-{uuid.uuid4().hex[:8]}"
+        store.configure(name, "us-east-1", engine.url, timeout_seconds=5.0)
         table.create()
 
         def storage() -> DynamoDBStorage:
