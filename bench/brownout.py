@@ -283,6 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             threads.append(threading.Thread(target=visitor, args=(run, base), daemon=True))
             for thread in threads:
                 thread.start()
+            time.sleep(5)  # warm-up, not reported: the engine's JIT, the workers' first requests
             phases = ["normal"]
             run.phase = "normal"
             time.sleep(args.seconds / 2)
