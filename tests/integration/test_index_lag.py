@@ -107,3 +107,16 @@ def test_a_batch_never_processed_is_reported_not_saved(
     proxy.update(unprocessed=1.0)
     page = Visitor(lagging).submit("/list", {"med": LIST})
     assert page.status == 200 and "History is unavailable" in page.body.decode()
+
+
+def test_erase_my_data_stays_erased(lagging: str, dynamodb: Any, table_name: str) -> None:
+    visitor = Visitor(lagging)
+    visitor.submit("/list", {"med": LIST[:3]})
+    visitor.check("warfarin", "ibuprofen")
+    erased = visitor.request("DELETE", "/api/my-data")
+    assert erased.status == 200 and erased.json()["deleted"]["QUERY"] == 4
+    for wait in (0, 3, 7):  # at once, after 3 s and after 10 s
+        time.sleep(wait)
+        assert visitor.history() == []
+        assert stored(dynamodb, table_name, "QUERY") == []
+        assert stored(dynamodb, table_name, "SESSION") == []
