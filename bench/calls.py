@@ -143,6 +143,10 @@ def measure_calls(engine_url: str, table_name: str) -> tuple[list[CallRow], int]
             "table_name": table_name,
             "rate_limit": RATE_LIMIT,
             "WTF_CSRF_ENABLED": False,  # CSRF costs no DynamoDB call
+            # Calls and units are counted here, not timed: room for a busy machine.
+            "dynamodb_timeout_seconds": 5.0,
+            "dynamodb_budget_seconds": 10.0,
+            "dynamodb_slow_seconds": 5.0,
         }
     )
     limiter._storage_dead = False  # noqa: SLF001 - a fresh app, as a freshly started worker

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -260,14 +260,10 @@ def _configure_store(spec: dict[str, Any]) -> None:
     from mediphant import store
     from mediphant.config import Settings
 
-    defaults = Settings()
-    store.configure(
-        spec["table_name"],
-        REGION,
-        spec["engine_url"],
-        defaults.dynamodb_timeout_seconds,
-        defaults.dynamodb_max_retries,
-    )
+    # The engine's own ceiling: the guard's production time-outs would turn a saturated
+    # engine's slow answers into skipped calls, so the raw calls get room here.
+    limits = replace(Settings().storage_limits, budget=10.0, slow=5.0, max_waiting=64)
+    store.configure(spec["table_name"], REGION, spec["engine_url"], 5.0, limits, 64)
     _STORE_CONFIGURED[key] = True
 
 

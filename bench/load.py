@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         assert engine.process is not None
         table_name = f"mediphant-bench-{uuid.uuid4().hex[:8]}"
-        store.configure(table_name, REGION, engine.url)
+        store.configure(table_name, REGION, engine.url, timeout_seconds=5.0)  # a cold engine
         table.create()
         log(f"table {table_name} created on {engine.url}")
 
