@@ -317,8 +317,8 @@ def write_report(path: Path, context: dict[str, Any]) -> None:
     )
     add("")
     add(
-        f"Why C = {c['concurrency']}: with {c['workers']} workers each serving one request "
-        f"at a time, {c['concurrency']} clients keep about "
+        f"Why C = {c['concurrency']}: with {c['workers']} workers, {c['concurrency']} clients "
+        "keep about "
         f"{c['concurrency'] / c['workers']:.0f} requests waiting per worker, so no worker "
         "idles while a client reconnects or parses a response (the server is saturated), "
         "while the queue stays short enough that latency at saturation still means "
