@@ -133,7 +133,11 @@ class SeenCounters:
 
 
 def _condition_failed(exc: PynamoDBException) -> bool:
-    return exc.cause_response_code == "ConditionalCheckFailedException"
+    """The update's condition did not hold. Not PynamoDB's `cause_response_code`: that
+    raises AttributeError on a read time-out, whose cause carries `response = None`."""
+    response = getattr(exc.cause, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return code == "ConditionalCheckFailedException"
 
 
 def _ignore(_: PynamoDBException) -> None:

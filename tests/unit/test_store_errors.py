@@ -21,3 +21,12 @@ def test_a_failed_condition_is_read_from_the_answer() -> None:
     failed = UpdateError("Failed to update item", ClientError(answer, "UpdateItem"))
     assert error_code(failed) == "ConditionalCheckFailedException"
     assert condition_failed(failed) is True
+
+
+def test_the_rate_limit_storage_reads_a_time_out_without_crashing() -> None:
+    from mediphant.store.ratelimit import _condition_failed
+
+    timed_out = UpdateError("Failed to update item", ReadTimeoutError(endpoint_url="http://x"))
+    answer = {"Error": {"Code": "ConditionalCheckFailedException", "Message": "no"}}
+    assert _condition_failed(timed_out) is False
+    assert _condition_failed(UpdateError("x", ClientError(answer, "UpdateItem"))) is True
