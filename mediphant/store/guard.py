@@ -280,7 +280,6 @@ class Guard:
                 operation_name, lambda: make_api_call(operation_name, operation_kwargs)
             )
 
-        guarded_call.guarded = True  # type: ignore[attr-defined]
         return guarded_call
 
 

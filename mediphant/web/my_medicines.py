@@ -11,7 +11,7 @@ from mediphant.domain.saved_list import ListCheck, SavedMedicine, remove
 from mediphant.extensions import client_limit
 from mediphant.store import StoreUnavailable, keys
 from mediphant.store.medlists import EMPTY, StoredList, VersionConflict
-from mediphant.web import my_list
+from mediphant.web import checking, my_list
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ def submit_check() -> Response | Page:
         return _render_check(typed, my_list.EMPTY_LIST, 400)
     _, saved = my_list.check(medicine, stored)
     if not saved:
-        flash("History is unavailable right now; your check was answered but not saved.", "warning")
+        flash(checking.HISTORY_UNAVAILABLE, "warning")
     return redirect(url_for("my_medicines.check_page", medicine=medicine.input), 303)
 
 
