@@ -162,3 +162,22 @@ def test_after_an_unreachable_engine_the_breaker_skips_calls(table_name: str) ->
             assert time.perf_counter() - started < 0.1
     finally:
         GUARD.hooks.remove(note)
+
+
+
+def test_the_worker_builds_one_dynamodb_client_before_any_request(
+    engine: ProxiedEngine, table_name: str
+) -> None:
+    """PynamoDB builds its client lazily and without a lock: threads of a gthread worker
+    racing on the first requests each built one, in a botocore session they kept (memory)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mediphant.store.models import Item
+
+    make_app(engine, table_name)
+    connection = Item._get_connection().connection
+    built = connection._client  # noqa: SLF001
+    assert built is not None
+    with ThreadPoolExecutor(8) as pool:
+        clients = list(pool.map(lambda _: connection.client, range(8)))
+    assert all(client is built for client in clients)
