@@ -164,7 +164,6 @@ def test_after_an_unreachable_engine_the_breaker_skips_calls(table_name: str) ->
         GUARD.hooks.remove(note)
 
 
-
 def test_the_worker_builds_one_dynamodb_client_before_any_request(
     engine: ProxiedEngine, table_name: str
 ) -> None:
