@@ -5,7 +5,7 @@ history, and that is what the budget protects. A search is answered from memory,
 must not wait on DynamoDB for its count. Each worker admits searches against a lease: a
 share of the client's remaining budget as the worker last saw it, divided among all
 workers. Admitted searches are added to the same RATE_LIMIT item (UpdateItem ADD) after
-the response, or by the worker's background thread within half a second; the new total
+the response, or by the worker's background thread within about a second; the new total
 comes back and refreshes the worker's view and its next lease. When little budget is
 left the lease is gone and each search counts synchronously, like a check.
 
@@ -34,7 +34,10 @@ from mediphant.store import STORE_ERRORS
 
 FIRST_LEASE = 2  # searches a worker admits for a client before it has seen the count
 SYNC_SHARES = 4  # with at most this many searches per worker left, each one counts at once
-REPORT_AFTER = 1.0  # seconds: pending counts older than this are reported at once
+# Seconds: pending counts are reported once they are this old (or half the lease is used),
+# so a client searching all the time costs each worker about one UpdateItem per second
+# and the table counts every search within about a second (plus the thread's 0.5 s tick).
+REPORT_AFTER = 0.75
 
 
 @dataclass
@@ -161,8 +164,9 @@ class SearchBudget:
             view.total = max(view.total or 0, total)
         return True
 
-    def report_all(self) -> None:
-        """The background thread's job: every pending count, and forget finished windows."""
+    def report_all(self, due_only: bool = True) -> None:
+        """The background thread's job: the pending counts that are due (all of them with
+        `due_only=False`), and forget finished windows."""
         now = time.time()
         with self._lock:
             window = self._window(now)
@@ -170,5 +174,5 @@ class SearchBudget:
                 del self._views[key]
             pending = [k for k, v in self._views.items() if v.unreported and not v.reporting]
         for key in pending:
-            if not self.report(key):
+            if not self.report(key, due_only):
                 return  # the table is not answering: keep the counts, try again later

@@ -50,3 +50,27 @@ def test_without_the_table_a_worker_admits_only_its_share() -> None:
     budget = SearchBudget(Down(), parse("100 per minute"), shares=4)
     admitted = sum(budget.admit(KEY).admitted for _ in range(100))
     assert admitted == 25  # 100 / 4 workers, none of it seen used
+
+
+def test_the_background_report_waits_until_a_count_is_due() -> None:
+    """A client searching all the time costs a worker one report per REPORT_AFTER, not one
+    per tick of the background thread; a count is never held longer than that."""
+    import time
+
+    from mediphant.web import search_budget
+
+    storage = MemoryStorage()
+    budget = SearchBudget(storage, parse("1000 per minute"), shares=4)
+    for _ in range(3):  # the first lease, then one synchronous count: the total is known
+        budget.admit(KEY)
+    counted = storage.get(KEY)
+    budget.admit(KEY)
+    budget.report_all()
+    assert storage.get(KEY) == counted  # one search, just now: not due yet
+    view = budget._views[KEY]  # noqa: SLF001
+    view.since = time.monotonic() - search_budget.REPORT_AFTER
+    budget.report_all()
+    assert storage.get(KEY) == counted + 1
+    budget.admit(KEY)
+    budget.report_all(due_only=False)
+    assert storage.get(KEY) == counted + 2
