@@ -166,6 +166,8 @@ class Guard:
         self.configure(limits or Limits())
         # (event, operation) hooks: "skipped:<reason>", "timeout", "retry"; metrics subscribe.
         self.hooks: list[Callable[[str, str], None]] = []
+        self._calls: dict[object, float] = {}  # calls in flight: their start times
+        self._calls_lock = threading.Lock()
 
     def configure(self, limits: Limits) -> None:
         self.limits = limits
@@ -210,14 +212,23 @@ class Guard:
             raise self._skip("budget spent", operation)
         if not self.breaker.admit():
             raise self._skip("circuit open", operation)
-        # A call may wait for a slot as long as a call may take before it counts as slow:
-        # a healthy engine frees one well within that, a slow one does not.
-        wait = min(self.limits.slow, max(0.0, deadline - time.monotonic()))
         slots = self._waiting
-        if not slots.acquire(timeout=wait):
+        if slots.acquire(blocking=False):
+            return slots
+        # Every slot is taken. A healthy engine frees one within milliseconds, so wait, but
+        # only while the calls holding them are younger than a slow call: once the oldest
+        # is older, the engine is slow, and this thread must not wait on it (it may be the
+        # one a page that needs no table is waiting for).
+        wait = min(self.limits.slow - self._oldest_call_age(), deadline - time.monotonic())
+        if wait <= 0 or not slots.acquire(timeout=wait):
             self.breaker.release_probe()
             raise self._skip("too many waiting", operation)
         return slots
+
+    def _oldest_call_age(self) -> float:
+        with self._calls_lock:
+            oldest = min(self._calls.values(), default=None)
+        return 0.0 if oldest is None else time.monotonic() - oldest
 
     def call(self, operation: str, send: Callable[[], T]) -> T:
         """Make one API call within the budget, with at most `retries` more attempts."""
@@ -228,6 +239,9 @@ class Guard:
         while True:
             slots = self._admit(deadline, operation)
             started = time.monotonic()
+            ticket = object()
+            with self._calls_lock:
+                self._calls[ticket] = started
             try:
                 result = send()
             except ClientError as exc:
@@ -254,6 +268,8 @@ class Guard:
                 return result
             finally:
                 slots.release()
+                with self._calls_lock:
+                    del self._calls[ticket]
             attempt += 1
             pause = random.uniform(0.01, 0.05)
             if attempt > self.limits.retries or deadline - time.monotonic() < pause:

@@ -138,6 +138,33 @@ def test_calls_beyond_the_waiting_bound_are_skipped() -> None:
         worker.join()
 
 
+
+def test_no_call_waits_for_a_slot_held_by_a_call_already_slow() -> None:
+    """Once the calls holding the slots are slow, the engine is: a thread that waited for
+    one would be lost to pages that need no table. A slot freed soon after is not taken."""
+    guard = _guard(max_waiting=1, slow=0.2, budget=5.0)
+    inside = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        inside.set()
+        release.wait(2)
+
+    worker = threading.Thread(target=lambda: guard.call("Query", hold))
+    worker.start()
+    inside.wait(2)
+    time.sleep(0.25)  # the call holding the only slot is now slower than `slow`
+    freed = threading.Timer(0.1, release.set)  # ...and would free it well within `slow`
+    freed.start()
+    try:
+        with pytest.raises(Skipped, match="too many waiting"):
+            guard.call("Query", lambda: "waited")
+    finally:
+        release.set()
+        worker.join()
+        freed.cancel()
+
+
 def test_the_tests_production_limits_are_the_configured_defaults() -> None:
     defaults = Settings()
     assert float(PRODUCTION_STORAGE_LIMITS["MEDIPHANT_DYNAMODB_TIMEOUT"]) == (
