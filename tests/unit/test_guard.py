@@ -138,7 +138,6 @@ def test_calls_beyond_the_waiting_bound_are_skipped() -> None:
         worker.join()
 
 
-
 def test_no_call_waits_for_a_slot_held_by_a_call_already_slow() -> None:
     """Once the calls holding the slots are slow, the engine is: a thread that waited for
     one would be lost to pages that need no table. A slot freed soon after is not taken."""
