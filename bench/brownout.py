@@ -16,6 +16,7 @@ import argparse
 import base64
 import http.client
 import json
+import multiprocessing
 import random
 import sys
 import threading
@@ -161,20 +162,38 @@ def checker(run: Run, base: str, seed: int) -> None:
                     run.saved_by_session[sid or "?"] += 1
 
 
-def visitor(run: Run, base: str) -> None:
+def visitor(base: str, stop: Any, out: Any) -> None:
+    """The light pages in turn, in a process of its own: in the checkers' process its
+    timings would include waiting for that process's GIL, not only for the server."""
     browser = Browser(base)
     routes: Sequence[tuple[str, Callable[[int], str]]] = (
         ("form page", lambda i: "/"),
         ("FAQ page", lambda i: "/faq?q=" + FAQ_QUERIES[i % len(FAQ_QUERIES)].replace(" ", "+")),
         ("/healthz", lambda i: "/healthz"),
     )
+    samples: list[tuple[float, str, float, int]] = []
     i = 0
-    while not run.stop:
+    while not stop.is_set():
         name, path = routes[i % len(routes)]
-        target = path(i)
-        timed(run, name, lambda target=target: browser.request("GET", target))
+        started = time.monotonic()
+        try:
+            status, _ = browser.request("GET", path(i))
+        except OSError:
+            status = 0
+        samples.append((started, name, time.monotonic() - started, status))
         i += 1
         time.sleep(0.05)
+    out.put(samples)
+
+
+def phase_at(marks: Sequence[tuple[float, str]], moment: float) -> str:
+    """The phase that was running at `moment` (marks: start time and name, in order)."""
+    current = "warm-up"
+    for started, name in marks:
+        if started > moment:
+            break
+        current = name
+    return current
 
 
 def recovered(base: str, deadline: float) -> float | None:
@@ -252,10 +271,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each fault")
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--worker-class", default="gthread", choices=("gthread", "sync"), help="gunicorn's"
+    )
+    parser.add_argument("--threads", type=int, default=4, help="per gthread worker")
     parser.add_argument("--faults", nargs="*", default=list(FAULTS), choices=list(FAULTS))
     parser.add_argument("--out", type=Path, help="write the Markdown table here")
     args = parser.parse_args(argv)
 
+    threads = 1 if args.worker_class == "sync" else args.threads
     name = "mediphant-brownout"
     with LocalEngine() as engine, FaultProxy(engine.url) as proxy:
         app = create_app(
@@ -272,6 +296,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = {
             "SECRET_KEY": SECRET,
             "MEDIPHANT_RATE_LIMIT": "1000000 per minute",
+            "GUNICORN_WORKER_CLASS": args.worker_class,
+            # gunicorn runs gthread instead of sync when given more than one thread.
+            "GUNICORN_THREADS": str(threads),
+            # One thread of each worker stays free of DynamoDB calls (as 3 of 4 by default).
+            "MEDIPHANT_DYNAMODB_MAX_WAITING": str(max(1, threads - 1)),
             **PRODUCTION_STORAGE_LIMITS,
         }
         with serve(proxy.url, name, workers=args.workers, env=env) as base:
@@ -280,10 +309,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 threading.Thread(target=checker, args=(run, base, n), daemon=True)
                 for n in range(CHECKERS)
             ]
-            threads.append(threading.Thread(target=visitor, args=(run, base), daemon=True))
             for thread in threads:
                 thread.start()
+            spawn = multiprocessing.get_context("spawn")
+            stop, out = spawn.Event(), spawn.Queue()
+            light = spawn.Process(target=visitor, args=(base, stop, out), daemon=True)
+            light.start()
             time.sleep(5)  # warm-up, not reported: the engine's JIT, the workers' first requests
+            marks = [(time.monotonic(), "normal")]
             phases = ["normal"]
             run.phase = "normal"
             time.sleep(args.seconds / 2)
@@ -291,14 +324,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             for fault in args.faults:
                 run.phase = fault
                 phases.append(fault)
+                marks.append((time.monotonic(), fault))
                 proxy.set(**FAULTS[fault])
                 time.sleep(args.seconds)
                 proxy.clear()
                 run.phase = f"after: {fault}"
                 phases.append(run.phase)
+                marks.append((time.monotonic(), run.phase))
                 recovery[fault] = recovered(base, time.monotonic() + 30)
                 time.sleep(2)
             run.stop = True
+            stop.set()
+            for started, route, seconds, status in out.get(timeout=CLIENT_TIMEOUT + 30):
+                run.add(Sample(phase_at(marks, started), route, seconds, status))
+            light.join(5)
             for thread in threads:
                 thread.join(CLIENT_TIMEOUT + 5)
             time.sleep(1)

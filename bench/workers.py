@@ -4,12 +4,12 @@ The same app, engine and load for each model, one after the other in one run:
 
 1. DynamoDB Local in memory, the table created through the store.
 2. For each model, gunicorn from gunicorn.conf.py with the app's worker count
-   (GUNICORN_WORKER_CLASS, GUNICORN_THREADS): the form page, a check through the API and
-   an API FAQ search, each at saturation (closed loop, C clients), with the workers' CPU
-   time per request; then the RSS of every worker.
-3. For each model, the same gunicorn behind the fault-injection proxy of the tests while
-   DynamoDB answers only after 0.5 s: 12 clients check pairs in a loop while one more
-   opens the form page and /healthz in turn (what bench/brownout.py does, shorter).
+   (GUNICORN_WORKER_CLASS, GUNICORN_THREADS): the form page, a check through the pages
+   and through the API, and the FAQ page's search, each at saturation (closed loop, C
+   clients), with the workers' CPU time per request; then the RSS of every worker.
+
+What each model does when DynamoDB is slow is bench/brownout.py's job
+(`--worker-class sync`).
 
     .venv/bin/python bench/workers.py [--duration 8] [--out docs/workers.md]
 
@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import multiprocessing
 import os
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -34,18 +32,15 @@ from typing import Any
 
 from harness import (
     CPUS,
-    PAIRS,
     RATE_LIMIT,
     REGION,
     ROOT,
     SECRET_KEY,
     Bench,
-    Client,
+    BenchError,
     PhaseResult,
     gunicorn,
     load_average,
-    op_form,
-    percentile,
     pool_init,
     prepare_clients,
     rss_kib,
@@ -57,7 +52,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 MODELS = {
-    "sync": {"GUNICORN_WORKER_CLASS": "sync"},
+    # gunicorn runs gthread instead of sync when given more than one thread.
+    "sync": {"GUNICORN_WORKER_CLASS": "sync", "GUNICORN_THREADS": "1"},
     "gthread, 2 threads": {
         "GUNICORN_WORKER_CLASS": "gthread",
         "GUNICORN_THREADS": "2",
@@ -65,59 +61,7 @@ MODELS = {
     },
     "gthread, 4 threads": {"GUNICORN_WORKER_CLASS": "gthread", "GUNICORN_THREADS": "4"},
 }
-KINDS = ("form", "check_api", "faq_api")
-CHECKERS = 12
-SLOW_ENGINE = 0.5  # seconds before DynamoDB answers, in the slow-engine part
-
-
-def _slow_engine(server_host: str, port: int, seconds: float) -> dict[str, list[float]]:
-    """12 clients checking in a loop, one client on the light pages; latencies by route."""
-    stop = time.monotonic() + seconds
-    found: dict[str, list[float]] = {"check (API)": [], "form page": [], "/healthz": []}
-    lock = threading.Lock()
-
-    def timed(route: str, call: Any) -> None:
-        started = time.monotonic()
-        try:
-            call()
-        except Exception:  # an error, a refused or a dropped request: the whole phase
-            elapsed = seconds
-        else:
-            elapsed = time.monotonic() - started
-        with lock:
-            found[route].append(elapsed * 1000)
-
-    def check(client: Client, i: int) -> None:
-        """A check is answered whether or not its history could be saved."""
-        med_a, med_b = PAIRS[i % len(PAIRS)]
-        body = json.dumps({"medA": med_a, "medB": med_b})
-        status, _, _ = client.request("POST", "/api/interactions", body, "application/json")
-        if status != 200:
-            raise RuntimeError(f"check answered {status}")
-
-    def checker(n: int) -> None:
-        client = Client(server_host, port, {"address": f"10.77.0.{n + 1}"})
-        i = 0
-        while time.monotonic() < stop:
-            timed("check (API)", lambda i=i: check(client, n + i))
-            i += 1
-
-    def light() -> None:
-        client = Client(server_host, port, {"address": "10.77.1.1"})
-        i = 0
-        while time.monotonic() < stop:
-            timed("form page", lambda i=i: op_form(client, i))
-            timed("/healthz", lambda: client.request("GET", "/healthz", cookies=False))
-            time.sleep(0.05)
-            i += 1
-
-    threads = [threading.Thread(target=checker, args=(n,)) for n in range(CHECKERS)]
-    threads.append(threading.Thread(target=light))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return {route: sorted(values) for route, values in found.items()}
+KINDS = ("form", "check_page", "check_api", "faq_page")
 
 
 def _report(path: Path, facts: dict[str, Any]) -> None:
@@ -134,8 +78,7 @@ def _report(path: Path, facts: dict[str, Any]) -> None:
         f"| load average (1/5/15 min) | at start {facts['load_start']}, "
         f"at end {facts['load_end']} |",
         f"| gunicorn workers | {facts['workers']} for each model (2 × CPUs + 1) |",
-        f"| clients | {facts['concurrency']} closed-loop clients at saturation; "
-        f"{CHECKERS} checking clients and one on the light pages with a slow engine |",
+        f"| clients | {facts['concurrency']} closed-loop clients |",
         "",
         "## At saturation, DynamoDB answering normally",
         "",
@@ -162,20 +105,6 @@ def _report(path: Path, facts: dict[str, Any]) -> None:
             f"| {model} | {each} | {max(rss, default=0) / 1024:.1f} | "
             f"{sum(rss) / max(1, len(rss)) / 1024:.1f} |"
         )
-    lines += [
-        "",
-        f"## DynamoDB answering after {SLOW_ENGINE:g} s "
-        f"({facts['slow_seconds']:g} s, production time-outs and breaker)",
-        "",
-        "| model | route | requests | p50 ms | p99 ms | max ms |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
-    for model, routes in facts["slow"].items():
-        for route, values in routes.items():
-            lines.append(
-                f"| {model} | {route} | {len(values)} | {percentile(values, 0.5):.0f} | "
-                f"{percentile(values, 0.99):.0f} | {max(values, default=0):.0f} |"
-            )
     lines += ["", facts["notes"], ""]
     path.write_text("\n".join(lines))
 
@@ -190,7 +119,6 @@ the models with each other, not with other machines."""
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per run")
-    parser.add_argument("--slow-seconds", type=float, default=12.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=CPUS * 2 + 1)
     parser.add_argument("--out", type=Path, default=Path("docs/workers.md"))
@@ -206,14 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mediphant import store
     from mediphant.store import table
     from mediphant.store.local import LocalEngine
-    from tests.faultproxy import FaultProxy
-    from tests.live import PRODUCTION_STORAGE_LIMITS
 
     tmp = tempfile.TemporaryDirectory(prefix="mediphant-workers-")
     context = multiprocessing.get_context("spawn")
     saturation: dict[str, list[PhaseResult]] = {}
     rss: dict[str, list[int]] = {}
-    slow: dict[str, dict[str, list[float]]] = {}
     with LocalEngine() as engine, context.Pool(max(1, CPUS), initializer=pool_init) as pool:
         assert engine.process is not None
         table_name = f"mediphant-workers-{uuid.uuid4().hex[:8]}"
@@ -242,25 +167,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             env = {**base_env, **model_env, "PROMETHEUS_MULTIPROC_DIR": f"{tmp.name}/m{n}"}
             log(f"{model}: {args.workers} workers, saturation")
             with gunicorn("wsgi:app", args.workers, env, Path(tmp.name) / f"{n}.log") as server:
-                warm_up(server, args.workers)
+                try:
+                    warm_up(server, args.workers)
+                except BenchError as exc:  # a cold engine may miss the production time-out
+                    log(f"  warm-up: {exc}")
                 saturation[model] = []
                 for kind_no, kind in enumerate(KINDS, start=1):
                     clients = prepare_clients(server, kind, args.concurrency, 10 * n + kind_no)
                     saturation[model].append(bench.run(kind, "closed", clients, server))
                 rss[model] = [v for v in map(rss_kib, server.workers()) if v]
-            log(f"{model}: DynamoDB answering after {SLOW_ENGINE:g} s")
-            with FaultProxy(engine.url) as proxy:
-                env = {**env, **PRODUCTION_STORAGE_LIMITS, "MEDIPHANT_DYNAMODB_HOST": proxy.url}
-                log_path = Path(tmp.name) / f"{n}-slow.log"
-                with gunicorn("wsgi:app", args.workers, env, log_path) as server:
-                    proxy.set(latency=SLOW_ENGINE)
-                    slow[model] = _slow_engine(server.host, server.port, args.slow_seconds)
-                    proxy.clear()
-            for route, values in slow[model].items():
-                log(
-                    f"  {route}: {len(values)} requests, p50 {percentile(values, 0.5):.0f} ms, "
-                    f"p99 {percentile(values, 0.99):.0f} ms"
-                )
     _report(
         out,
         {
@@ -271,10 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "workers": args.workers,
             "concurrency": args.concurrency,
             "duration": args.duration,
-            "slow_seconds": args.slow_seconds,
             "saturation": saturation,
             "rss": rss,
-            "slow": slow,
             "notes": NOTES,
         },
     )

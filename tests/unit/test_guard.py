@@ -138,6 +138,29 @@ def test_calls_beyond_the_waiting_bound_are_skipped() -> None:
         worker.join()
 
 
+def test_a_call_waits_for_a_slot_a_healthy_engine_frees_soon() -> None:
+    guard = _guard(max_waiting=1, slow=1.0, budget=5.0)
+    guard._typical = 0.5  # noqa: SLF001 - ordinary calls of this engine take half a second
+    inside = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        inside.set()
+        release.wait(2)
+
+    worker = threading.Thread(target=lambda: guard.call("Query", hold))
+    worker.start()
+    inside.wait(2)
+    freed = threading.Timer(0.005, release.set)
+    freed.start()
+    try:
+        assert guard.call("Query", lambda: "waited") == "waited"
+    finally:
+        release.set()
+        worker.join()
+        freed.cancel()
+
+
 def test_no_call_waits_for_a_slot_held_by_a_call_already_slow() -> None:
     """Once the calls holding the slots are slow, the engine is: a thread that waited for
     one would be lost to pages that need no table. A slot freed soon after is not taken."""
