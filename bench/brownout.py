@@ -61,6 +61,7 @@ class Sample:
     seconds: float
     status: int  # 0: connection dropped or timed out
     saved: bool | None = None
+    into_phase: float | None = None  # seconds from the phase's start to the request's
 
 
 @dataclass
@@ -237,6 +238,10 @@ def stored_checks(engine_url: str, table_name: str) -> dict[str, int]:
     return counts
 
 
+def by_key_light(by_key: dict[tuple[str, str], list[Sample]], phase: str) -> list[Sample]:
+    return [s for route in LIGHT_ROUTES for s in by_key.get((phase, route), [])]
+
+
 def summarise(run: Run, phases: Sequence[str], recovery: dict[str, float | None]) -> str:
     lines = [
         "| phase | route | requests | p50 ms | p99 ms | 5xx | dropped | not saved |",
@@ -258,6 +263,19 @@ def summarise(run: Run, phases: Sequence[str], recovery: dict[str, float | None]
                 f"| {phase} | {route} | {len(samples)} | {percentile(times, 0.5):.0f} | "
                 f"{percentile(times, 0.99):.0f} | {errors} | {dropped} | "
                 f"{unsaved if route.startswith('check') else ''} |"
+            )
+    lines += [
+        "",
+        "| fault | slowest light request | started into the fault |",
+        "| --- | ---: | ---: |",
+    ]
+    for phase in phases[1::2]:
+        light = [s for s in by_key_light(by_key, phase) if s.into_phase is not None]
+        if light:
+            worst = max(light, key=lambda s: s.seconds)
+            lines.append(
+                f"| {phase} | {worst.seconds * 1000:.0f} ms ({worst.route}) | "
+                f"{worst.into_phase:.1f} s |"
             )
     lines += ["", "| fault | time to recover (check saved and /readyz 200) |", "| --- | ---: |"]
     for phase, seconds in recovery.items():
@@ -335,8 +353,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 time.sleep(2)
             run.stop = True
             stop.set()
+            starts = {name: moment for moment, name in marks}
             for started, route, seconds, status in out.get(timeout=CLIENT_TIMEOUT + 30):
-                run.add(Sample(phase_at(marks, started), route, seconds, status))
+                phase = phase_at(marks, started)
+                into = started - starts[phase] if phase in starts else None
+                run.add(Sample(phase, route, seconds, status, into_phase=into))
             light.join(5)
             for thread in threads:
                 thread.join(CLIENT_TIMEOUT + 5)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
@@ -23,6 +22,7 @@ class Periodic:
         self._jobs: dict[str, Callable[[], object]] = {}
         self._pid: int | None = None
         self._lock = threading.Lock()
+        self._woken = threading.Event()
 
     def add(self, name: str, job: Callable[[], object]) -> None:
         """Run `job` once the thread runs; it replaces an earlier job of the same name (one
@@ -40,6 +40,10 @@ class Periodic:
             self._pid = os.getpid()
             threading.Thread(target=self._run, name="mediphant-periodic", daemon=True).start()
 
+    def wake(self) -> None:
+        """Run the jobs now rather than at the next tick (work is waiting)."""
+        self._woken.set()
+
     def run_once(self) -> None:
         for job in list(self._jobs.values()):
             try:
@@ -51,7 +55,8 @@ class Periodic:
 
     def _run(self) -> None:
         while True:
-            time.sleep(self.interval)
+            self._woken.wait(self.interval)
+            self._woken.clear()
             self.run_once()
 
 

@@ -86,7 +86,9 @@ class SearchLog:
     def record(
         self, query: str, matches: int, search_ms: float, confident: bool, top_id: str | None
     ) -> None:
-        """Queue one search exactly in the seed's shape; write at once when a batch is full."""
+        """Queue one search exactly in the seed's shape; a full batch wakes the background
+        thread to write it at once (never the request's thread: on a kept-alive connection
+        the visitor's next request would wait for the write)."""
         now = keys.now()
         ts = keys.timestamp(now)
         shard = random.randrange(self.shards) if self.shards else None
@@ -108,7 +110,7 @@ class SearchLog:
             full = len(self._pending) >= self.BATCH_SIZE
         PERIODIC.ensure_running()
         if full:
-            self.flush()
+            PERIODIC.wake()
 
     def _keep(self, items: list[FaqSearchItem]) -> None:
         """Put unwritten searches back in front of the queue, within MAX_PENDING."""

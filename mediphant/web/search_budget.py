@@ -4,9 +4,10 @@ Checks keep the exact, synchronous limit (one conditional UpdateItem each): they
 history, and that is what the budget protects. A search is answered from memory, so it
 must not wait on DynamoDB for its count. Each worker admits searches against a lease: a
 share of the client's remaining budget as the worker last saw it, divided among all
-workers. Admitted searches are added to the same RATE_LIMIT item (UpdateItem ADD) after
-the response, or by the worker's background thread within about a second; the new total
-comes back and refreshes the worker's view and its next lease. When little budget is
+workers. Admitted searches are added to the same RATE_LIMIT item (UpdateItem ADD) by the
+worker's background thread within about a second (not after the response: on a kept-alive
+connection the visitor's next request would wait for that call); the new total comes back
+and refreshes the worker's view and its next lease. When little budget is
 left the lease is gone and each search counts synchronously, like a check.
 
 Bound: a worker admits at most FIRST_LEASE searches of a client before it has seen the
