@@ -6,14 +6,19 @@ import os
 # PORT is what Heroku-style platforms give; GUNICORN_BIND overrides the whole address.
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # (2 x CPUs) + 1 worker processes, each with a few threads (gthread). With sync workers a
-# slow DynamoDB turned every wait into queueing for everyone: a request for the form page
-# sat behind checks waiting on the engine. With threads, a worker keeps answering pages
-# that need no table while some of its threads wait; the store's guard lets at most
-# MEDIPHANT_DYNAMODB_MAX_WAITING of them wait at once, so one thread always stays free.
-# PynamoDB keeps one botocore session per thread and one connection pool per process.
-# docs/reliability.md has the brownout figures of both models (bench/brownout.py).
+# slow DynamoDB turned every wait into queueing for everyone: until the breaker opened, a
+# request for the form page sat behind checks waiting on the engine (up to 1.2 s, against
+# 12 ms with threads; bench/brownout.py --worker-class sync). With threads, a worker keeps
+# answering pages that need no table while some of its threads wait; the store's guard
+# lets at most MEDIPHANT_DYNAMODB_MAX_WAITING of them wait at once, so one thread always
+# stays free. On a healthy engine threads also overlap the checks' waits: checks and FAQ
+# searches went 1.5 times as fast, for the same worker memory; a page that never waits
+# costs about twice the CPU (docs/workers.md, bench/workers.py). PynamoDB shares one
+# botocore client per process (built at start-up, see store.configure).
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+# gunicorn runs gthread instead of sync when given more than one thread: sync needs
+# GUNICORN_THREADS=1 (and MEDIPHANT_DYNAMODB_MAX_WAITING=1).
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
@@ -40,18 +45,6 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook signature
     )
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path, exist_ok=True)
-
-
-# Once the app is loaded, move everything it holds (modules, the knowledge base, the FAQ
-# index, botocore's service model: about 115,000 objects) out of the garbage collector's
-# reach. A full collection scanned them all, holding the GIL of the worker for 60-75 ms on a
-# quiet 2-CPU machine and several times that on a busy one: every thread of the worker,
-# /healthz included, stalled that long now and then.
-def post_worker_init(worker):  # noqa: ANN001, ANN201
-    import gc
-
-    gc.collect()
-    gc.freeze()
 
 
 def child_exit(server, worker):  # noqa: ANN001, ANN201

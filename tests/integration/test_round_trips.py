@@ -17,7 +17,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from pynamodb.signals import pre_dynamodb_send
 
-from tests.conftest import INDEX_LAG
+from tests.conftest import INDEX_LAG, eventually, stored
 
 PAIR = {"medA": "warfarin", "medB": "ibuprofen"}
 
@@ -93,9 +93,12 @@ def test_the_session_update_waits_until_the_response_has_been_sent(
 
 
 def test_the_first_check_of_a_new_session_creates_it_without_a_failed_update(
-    client: FlaskClient,
+    client: FlaskClient, dynamodb: Any, table_name: str
 ) -> None:
-    client.get("/api/faq?q=grapefruit")  # a limited call opens the window, not a session
+    # A limited call opens the rate-limit window (a search's count is written by the
+    # worker's background thread), not a session.
+    client.get("/api/faq?q=grapefruit")
+    assert eventually(lambda: stored(dynamodb, table_name, "RATE_LIMIT"))
     with recorded() as calls:
         assert client.post("/api/interactions", json=PAIR).status_code == 200
     assert [c.operation for c in calls] == ["UpdateItem", "PutItem", "PutItem"]
