@@ -8,7 +8,7 @@ bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '800
 # (2 x CPUs) + 1 worker processes, each with a few threads (gthread). With sync workers a
 # slow DynamoDB turned every wait into queueing for everyone: until the breaker opened, a
 # request for the form page sat behind checks waiting on the engine (up to 1.2 s, against
-# 12 ms with threads; bench/brownout.py --worker-class sync). With threads, a worker keeps
+# 12-258 ms with threads; bench/brownout.py --worker-class sync, docs/reliability.md). With threads, a worker keeps
 # answering pages that need no table while some of its threads wait; the store's guard
 # lets at most MEDIPHANT_DYNAMODB_MAX_WAITING of them wait at once, so one thread always
 # stays free. On a healthy engine threads also overlap the checks' waits: checks and FAQ
@@ -45,6 +45,18 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook signature
     )
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path, exist_ok=True)
+
+
+# A thread waiting for the GIL asks for it after this long (Python's default: 5 ms). A
+# request thread re-takes the GIL after each socket read and write; while another thread
+# (a check's, or the background thread serializing a batch of writes) runs, each of those
+# waits was up to 5 ms. Measured (bench/load.py, FAQ page at half of saturation): p99
+# 65 ms at 5 ms, 30 ms at 1 ms, 43 ms at 2 ms; at 1 ms the form page lost a seventh of
+# its rate at saturation, at 2 ms nothing measurable (docs/performance-notes.md).
+def post_worker_init(worker):  # noqa: ANN001, ANN201
+    import sys
+
+    sys.setswitchinterval(0.002)
 
 
 def child_exit(server, worker):  # noqa: ANN001, ANN201
