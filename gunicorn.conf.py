@@ -8,13 +8,14 @@ bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '800
 # (2 x CPUs) + 1 worker processes, each with a few threads (gthread). With sync workers a
 # slow DynamoDB turned every wait into queueing for everyone: until the breaker opened, a
 # request for the form page sat behind checks waiting on the engine (up to 1.2 s, against
-# 12-258 ms with threads; bench/brownout.py --worker-class sync, docs/reliability.md). With threads, a worker keeps
-# answering pages that need no table while some of its threads wait; the store's guard
-# lets at most MEDIPHANT_DYNAMODB_MAX_WAITING of them wait at once, so one thread always
-# stays free. On a healthy engine threads also overlap the checks' waits: checks and FAQ
-# searches went 1.5 times as fast, for the same worker memory; a page that never waits
-# costs about twice the CPU (docs/workers.md, bench/workers.py). PynamoDB shares one
-# botocore client per process (built at start-up, see store.configure).
+# 12-258 ms with threads; bench/brownout.py --worker-class sync, docs/reliability.md).
+# With threads, a worker keeps answering pages that need no table while some of its
+# threads wait; the store's guard lets at most MEDIPHANT_DYNAMODB_MAX_WAITING of them wait
+# at once, so one thread always stays free. On a healthy engine threads also overlap the
+# checks' waits: checks and FAQ searches went 1.5 times as fast, for the same worker
+# memory; a page that never waits costs about twice the CPU (docs/workers.md,
+# bench/workers.py). PynamoDB shares one botocore client per process (built at start-up,
+# see store.configure).
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 # gunicorn runs gthread instead of sync when given more than one thread: sync needs

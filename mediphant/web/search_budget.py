@@ -7,8 +7,8 @@ share of the client's remaining budget as the worker last saw it, divided among 
 workers. Admitted searches are added to the same RATE_LIMIT item (UpdateItem ADD) by the
 worker's background thread within about a second (not after the response: on a kept-alive
 connection the visitor's next request would wait for that call); the new total comes back
-and refreshes the worker's view and its next lease. When little budget is
-left the lease is gone and each search counts synchronously, like a check.
+and refreshes the worker's view and its next lease. When little budget is left the lease
+is gone and each search counts synchronously, like a check.
 
 Bound: a worker admits at most FIRST_LEASE searches of a client before it has seen the
 client's count, afterwards at most (limit - seen) / (2 x shares) between reports, and
