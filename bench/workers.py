@@ -74,7 +74,7 @@ def _report(path: Path, facts: dict[str, Any]) -> None:
         "| | |",
         "|---|---|",
         f"| date | {facts['date']} |",
-        f"| machine | {facts['machine']} |",
+        f"| machine | {CPUS} CPUs, {facts['machine']['cpu']}, {facts['machine']['ram']} RAM |",
         f"| load average (1/5/15 min) | at start {facts['load_start']}, "
         f"at end {facts['load_end']} |",
         f"| gunicorn workers | {facts['workers']} for each model (2 × CPUs + 1) |",
