@@ -48,12 +48,6 @@ RETRYABLE = {
     "InternalServerError",
     "ServiceUnavailable",
 }
-# With every slot taken, a call waits for one as long as WAIT_CALLS ordinary calls take
-# (a moving average, TYPICAL_WEIGHT per answer, from INITIAL_TYPICAL seconds), never
-# longer than a slow call.
-WAIT_CALLS = 4
-TYPICAL_WEIGHT = 0.05
-INITIAL_TYPICAL = 0.02
 
 
 # Operator actions (db create/drop, TTL set-up) are not guarded: they run from the CLI and
@@ -173,7 +167,6 @@ class Guard:
         # (event, operation) hooks: "skipped:<reason>", "timeout", "retry"; metrics subscribe.
         self.hooks: list[Callable[[str, str], None]] = []
         self._calls: dict[object, float] = {}  # calls in flight: their start times
-        self._typical = INITIAL_TYPICAL  # seconds an ordinary (not slow) call takes
         self._calls_lock = threading.Lock()
 
     def configure(self, limits: Limits) -> None:
@@ -222,16 +215,12 @@ class Guard:
         slots = self._waiting
         if slots.acquire(blocking=False):
             return slots
-        # Every slot is taken. A healthy engine frees one within an ordinary call's time, so
-        # wait that long (a few typical calls), and only while the calls holding the slots
-        # are younger than a slow call: once the oldest is older, the engine is slow, and
-        # this thread must not wait on it (it may be the one a page that needs no table is
-        # queued for).
-        wait = min(
-            WAIT_CALLS * self._typical,
-            self.limits.slow - self._oldest_call_age(),
-            deadline - time.monotonic(),
-        )
+        # Every slot is taken. A healthy engine frees one well within a slow call's time, so
+        # wait, but only until the oldest call holding one has taken that long: then the
+        # engine is slow, and this thread must not wait on it (it may be the one a page
+        # that needs no table is queued for). A shorter wait would skip calls of a busy but
+        # healthy engine, and with them the shared rate limit's exact count.
+        wait = min(self.limits.slow - self._oldest_call_age(), deadline - time.monotonic())
         if wait <= 0 or not slots.acquire(timeout=wait):
             self.breaker.release_probe()
             raise self._skip("too many waiting", operation)
@@ -291,14 +280,10 @@ class Guard:
 
     def _settle(self, started: float) -> None:
         """An answer came: fast ones close the breaker, slow ones count against it."""
-        took = time.monotonic() - started
-        if took > self.limits.slow:
+        if time.monotonic() - started > self.limits.slow:
             self.breaker.failed("slow")
         else:
             self.breaker.succeeded()
-            # A moving average of ordinary calls (a benign race between threads: any of
-            # their updates is a fair sample).
-            self._typical += TYPICAL_WEIGHT * (took - self._typical)
 
     def wrap(
         self, make_api_call: Callable[[str, dict[str, Any]], T]

@@ -140,7 +140,6 @@ def test_calls_beyond_the_waiting_bound_are_skipped() -> None:
 
 def test_a_call_waits_for_a_slot_a_healthy_engine_frees_soon() -> None:
     guard = _guard(max_waiting=1, slow=1.0, budget=5.0)
-    guard._typical = 0.5  # noqa: SLF001 - ordinary calls of this engine take half a second
     inside = threading.Event()
     release = threading.Event()
 
