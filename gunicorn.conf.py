@@ -8,7 +8,7 @@ bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '800
 # (2 x CPUs) + 1 worker processes, each with a few threads (gthread). With sync workers a
 # slow DynamoDB turned every wait into queueing for everyone: until the breaker opened, a
 # request for the form page sat behind checks waiting on the engine (up to 1.2 s, against
-# 12-258 ms with threads; bench/brownout.py --worker-class sync, docs/reliability.md).
+# 12-279 ms with threads; bench/brownout.py --worker-class sync, docs/reliability.md).
 # With threads, a worker keeps answering pages that need no table while some of its
 # threads wait; the store's guard lets at most MEDIPHANT_DYNAMODB_MAX_WAITING of them wait
 # at once, so one thread always stays free. On a healthy engine threads also overlap the
