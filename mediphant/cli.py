@@ -7,6 +7,7 @@ import secrets
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -14,9 +15,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from mediphant import cost
+from mediphant import cost, store
 from mediphant.store import STORE_ERRORS, table
 from mediphant.store.local import EngineError, LocalEngine
+
+# An operator's command waits as long as the engine needs, not a request's read time-out
+# (0.3 s): a DynamoDB Local just started answers its first calls in a second or more.
+OPERATOR_TIMEOUT = 10.0
 
 db = AppGroup("db", help="Create, inspect or drop the DynamoDB table.")
 
@@ -25,10 +30,24 @@ def _fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+def _for_an_operator() -> None:
+    """Point the store at the table with an operator's patience (this process only)."""
+    settings = current_app.config["SETTINGS"]
+    limits = replace(settings.storage_limits, budget=OPERATOR_TIMEOUT, slow=OPERATOR_TIMEOUT)
+    store.configure(
+        settings.table_name,
+        settings.aws_region,
+        settings.dynamodb_host,
+        OPERATOR_TIMEOUT,
+        limits,
+    )
+
+
 @db.command("create")
 def db_create() -> None:
     """Create the table, GSI1 and TTL if absent (idempotent); wait until active."""
     name = current_app.config["SETTINGS"].table_name
+    _for_an_operator()
     try:
         created = table.create()
     except STORE_ERRORS as exc:
@@ -39,6 +58,7 @@ def db_create() -> None:
 @db.command("status")
 def db_status() -> None:
     """Item count, size, index and TTL state of the table."""
+    _for_an_operator()
     try:
         info = table.status()
     except STORE_ERRORS as exc:
@@ -58,6 +78,7 @@ def db_drop(yes: bool) -> None:
     name = current_app.config["SETTINGS"].table_name
     if not yes:
         click.confirm(f"Delete table {name} and all its items?", abort=True)
+    _for_an_operator()
     try:
         table.drop()
     except STORE_ERRORS as exc:
@@ -94,6 +115,7 @@ def run_local(bind: str, var_dir: str) -> None:
         engine.start()
     except EngineError as exc:
         _fail(str(exc))
+    _for_an_operator()
     try:
         table.create()
         click.echo(f"DynamoDB Local on {engine.url}, data in {var / 'dynamodb'}")

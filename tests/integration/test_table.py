@@ -2,6 +2,8 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from mediphant.store import table
+from tests.conftest import ProxiedEngine, make_app
+from tests.faultproxy import FaultProxy
 
 
 def test_create_is_idempotent_and_sets_up_gsi_and_ttl(app: Flask) -> None:
@@ -47,3 +49,26 @@ def test_cli_create_status_drop(app: Flask, dynamodb, table_name: str) -> None: 
     assert table_name not in dynamodb.list_tables()["TableNames"]
     recreated = runner.invoke(args=["db", "create"])
     assert "created" in recreated.output
+
+
+def test_cli_waits_for_a_slow_engine_as_an_operator_would(
+    engine: ProxiedEngine, proxy: FaultProxy, table_name: str, dynamodb
+) -> None:  # type: ignore[no-untyped-def]
+    """A request's read time-out (0.3 s) is no time-out for an operator: a DynamoDB Local
+    just started answers its first calls in a second or more (`make run` failed so)."""
+    app = make_app(
+        engine,
+        table_name,
+        dynamodb_timeout_seconds=0.3,  # production's, as a worker has them
+        dynamodb_budget_seconds=0.8,
+        dynamodb_slow_seconds=0.25,
+    )
+    proxy.set(latency=0.5)
+    try:
+        created = app.test_cli_runner().invoke(args=["db", "create"])
+    finally:
+        proxy.clear()
+    assert created.exit_code == 0, created.output
+    assert table_name in dynamodb.list_tables()["TableNames"]
+    with app.app_context():
+        table.drop()
