@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
@@ -118,8 +120,10 @@ def test_a_spent_budget_skips_the_call() -> None:
         guard.end_budget(token)
 
 
-def test_calls_beyond_the_waiting_bound_are_skipped() -> None:
-    guard = _guard(max_waiting=1, slow=0.05)
+@contextmanager
+def _slot_held(guard: Guard, free_after: float | None = None) -> Iterator[None]:
+    """Another thread's call holds the guard's only slot; it lets go `free_after` seconds
+    after the block starts (None: when the block ends)."""
     inside = threading.Event()
     release = threading.Event()
 
@@ -130,60 +134,38 @@ def test_calls_beyond_the_waiting_bound_are_skipped() -> None:
     worker = threading.Thread(target=lambda: guard.call("Query", hold))
     worker.start()
     inside.wait(2)
+    freed = threading.Timer(free_after, release.set) if free_after is not None else None
     try:
-        with pytest.raises(Skipped, match="too many waiting"):
-            guard.call("Query", lambda: "never")
+        if freed is not None:
+            freed.start()
+        yield
     finally:
         release.set()
         worker.join()
+        if freed is not None:
+            freed.cancel()
+
+
+def test_calls_beyond_the_waiting_bound_are_skipped() -> None:
+    guard = _guard(max_waiting=1, slow=0.05)
+    with _slot_held(guard), pytest.raises(Skipped, match="too many waiting"):
+        guard.call("Query", lambda: "never")
 
 
 def test_a_call_waits_for_a_slot_a_healthy_engine_frees_soon() -> None:
     guard = _guard(max_waiting=1, slow=1.0, budget=5.0)
-    inside = threading.Event()
-    release = threading.Event()
-
-    def hold() -> None:
-        inside.set()
-        release.wait(2)
-
-    worker = threading.Thread(target=lambda: guard.call("Query", hold))
-    worker.start()
-    inside.wait(2)
-    freed = threading.Timer(0.005, release.set)
-    freed.start()
-    try:
+    with _slot_held(guard, free_after=0.005):
         assert guard.call("Query", lambda: "waited") == "waited"
-    finally:
-        release.set()
-        worker.join()
-        freed.cancel()
 
 
 def test_no_call_waits_for_a_slot_held_by_a_call_already_slow() -> None:
     """Once the calls holding the slots are slow, the engine is: a thread that waited for
     one would be lost to pages that need no table. A slot freed soon after is not taken."""
     guard = _guard(max_waiting=1, slow=0.2, budget=5.0)
-    inside = threading.Event()
-    release = threading.Event()
-
-    def hold() -> None:
-        inside.set()
-        release.wait(2)
-
-    worker = threading.Thread(target=lambda: guard.call("Query", hold))
-    worker.start()
-    inside.wait(2)
-    time.sleep(0.25)  # the call holding the only slot is now slower than `slow`
-    freed = threading.Timer(0.1, release.set)  # ...and would free it well within `slow`
-    freed.start()
-    try:
+    with _slot_held(guard, free_after=0.35):
+        time.sleep(0.25)  # the call holding the only slot is now slower than `slow`...
         with pytest.raises(Skipped, match="too many waiting"):
-            guard.call("Query", lambda: "waited")
-    finally:
-        release.set()
-        worker.join()
-        freed.cancel()
+            guard.call("Query", lambda: "waited")  # ...though it lets go 0.1 s later
 
 
 def test_the_tests_production_limits_are_the_configured_defaults() -> None:
