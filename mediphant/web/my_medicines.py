@@ -164,10 +164,9 @@ def _render_check(
     return page, status
 
 
-@bp.post("/my-medicines/check")
-@client_limit
-def submit_check() -> Response | Page:
-    typed = request.form.get("medicine", "")
+def _medicine_and_list(typed: str) -> tuple[SavedMedicine, StoredList] | Response | Page:
+    """The typed medicine and the saved list to check it against, or the page that says
+    why there is nothing to check (shared by the form's POST and the result's GET)."""
     medicine, error = my_list.resolve(typed, "the medicine")
     if medicine is None:
         return _render_check(typed, error, 400)
@@ -178,6 +177,16 @@ def submit_check() -> Response | Page:
         return _fallback(medicine.input)
     if not stored.medicines:
         return _render_check(typed, my_list.EMPTY_LIST, 400)
+    return medicine, stored
+
+
+@bp.post("/my-medicines/check")
+@client_limit
+def submit_check() -> Response | Page:
+    found = _medicine_and_list(request.form.get("medicine", ""))
+    if isinstance(found, Response) or not isinstance(found[0], SavedMedicine):
+        return found  # type: ignore[return-value]
+    medicine, stored = found
     _, saved = my_list.check(medicine, stored)
     if not saved:
         flash(checking.HISTORY_UNAVAILABLE, "warning")
@@ -189,14 +198,8 @@ def check_page() -> Response | Page:
     typed = request.args.get("medicine", "")
     if not typed:
         return _render_check("")
-    medicine, error = my_list.resolve(typed, "the medicine")
-    if medicine is None:
-        return _render_check(typed, error, 400)
-    try:
-        stored = my_list.load()
-    except StoreUnavailable as exc:
-        log.warning("saved list read failed: %s", exc.__cause__ or exc)
-        return _fallback(medicine.input)
-    if not stored.medicines:
-        return _render_check(typed, my_list.EMPTY_LIST, 400)
+    found = _medicine_and_list(typed)
+    if isinstance(found, Response) or not isinstance(found[0], SavedMedicine):
+        return found  # type: ignore[return-value]
+    medicine, stored = found
     return _render_check(typed, stored=stored, result=my_list.result_for(medicine, stored))
