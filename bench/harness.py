@@ -497,6 +497,21 @@ class Server:
             return ""
 
 
+def app_env(engine_url: str, table_name: str, metrics_dir: str) -> dict[str, str]:
+    """The app's environment under load: production settings, a limit never reached (every
+    limited request still counts in DynamoDB), one trusted proxy (X-Forwarded-For per
+    simulated client)."""
+    return {
+        "MEDIPHANT_ENV": "production",
+        "SECRET_KEY": SECRET_KEY,
+        "MEDIPHANT_DYNAMODB_HOST": engine_url,
+        "MEDIPHANT_TABLE_NAME": table_name,
+        "MEDIPHANT_RATE_LIMIT": RATE_LIMIT,
+        "MEDIPHANT_TRUSTED_PROXIES": "1",
+        "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+    }
+
+
 @contextmanager
 def gunicorn(
     app_spec: str,

@@ -45,12 +45,11 @@ from typing import Any
 from calls import capacity_breakdown, describe, measure_calls
 from harness import (
     CPUS,
-    RATE_LIMIT,
     REGION,
     ROOT,
-    SECRET_KEY,
     Bench,
     PhaseResult,
+    app_env,
     gunicorn,
     load_average,
     pool_init,
@@ -173,21 +172,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             bare_rss = [v for v in map(rss_kib, server.workers()) if v]
         all_results += [r for r in (bare, bare_half) if r]
 
-        app_env = {
-            "MEDIPHANT_ENV": "production",
-            "SECRET_KEY": SECRET_KEY,
-            "MEDIPHANT_DYNAMODB_HOST": engine.url,
-            "MEDIPHANT_TABLE_NAME": table_name,
-            "MEDIPHANT_RATE_LIMIT": RATE_LIMIT,
-            "MEDIPHANT_TRUSTED_PROXIES": "1",
-            "PROMETHEUS_MULTIPROC_DIR": f"{tmp.name}/m2",
-        }
+        env = app_env(engine.url, table_name, f"{tmp.name}/m2")
         saturation: dict[str, PhaseResult] = {}
         half: dict[str, PhaseResult] = {}
         rss: list[int] = []
         master_rss = 0
         log(f"the app, {args.workers} workers")
-        with gunicorn("wsgi:app", args.workers, app_env, Path(tmp.name) / "app.log") as server:
+        with gunicorn("wsgi:app", args.workers, env, Path(tmp.name) / "app.log") as server:
             warm_up(server, args.workers)
             for kind_no, kind in enumerate(
                 ("form", "check_page", "check_api", "history", "faq_page", "faq_api"), start=1

@@ -32,13 +32,12 @@ from typing import Any
 
 from harness import (
     CPUS,
-    RATE_LIMIT,
     REGION,
     ROOT,
-    SECRET_KEY,
     Bench,
     BenchError,
     PhaseResult,
+    app_env,
     gunicorn,
     load_average,
     pool_init,
@@ -155,16 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_id=uuid.uuid4().hex[:8],
             log=log,
         )
-        base_env = {
-            "MEDIPHANT_ENV": "production",
-            "SECRET_KEY": SECRET_KEY,
-            "MEDIPHANT_DYNAMODB_HOST": engine.url,
-            "MEDIPHANT_TABLE_NAME": table_name,
-            "MEDIPHANT_RATE_LIMIT": RATE_LIMIT,
-            "MEDIPHANT_TRUSTED_PROXIES": "1",
-        }
         for n, (model, model_env) in enumerate(MODELS.items()):
-            env = {**base_env, **model_env, "PROMETHEUS_MULTIPROC_DIR": f"{tmp.name}/m{n}"}
+            env = {**app_env(engine.url, table_name, f"{tmp.name}/m{n}"), **model_env}
             log(f"{model}: {args.workers} workers, saturation")
             with gunicorn("wsgi:app", args.workers, env, Path(tmp.name) / f"{n}.log") as server:
                 try:
