@@ -165,9 +165,9 @@ class SearchBudget:
             view.total = max(view.total or 0, total)
         return True
 
-    def report_all(self, due_only: bool = True) -> None:
-        """The background thread's job: the pending counts that are due (all of them with
-        `due_only=False`), and forget finished windows."""
+    def report_all(self) -> None:
+        """The background thread's job: the pending counts that are due, and forget
+        finished windows."""
         now = time.time()
         with self._lock:
             window = self._window(now)
@@ -175,5 +175,5 @@ class SearchBudget:
                 del self._views[key]
             pending = [k for k, v in self._views.items() if v.unreported and not v.reporting]
         for key in pending:
-            if not self.report(key, due_only):
+            if not self.report(key, due_only=True):
                 return  # the table is not answering: keep the counts, try again later
