@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from pynamodb.signals import pre_dynamodb_send
 
 from tests.conftest import INDEX_LAG, eventually, stored
+from tests.live import away_from_minute_edge
 
 PAIR = {"medA": "warfarin", "medB": "ibuprofen"}
 
@@ -105,7 +106,8 @@ def test_the_first_check_of_a_new_session_creates_it_without_a_failed_update(
     client: FlaskClient, dynamodb: Any, table_name: str
 ) -> None:
     # A limited call opens the rate-limit window (a search's count is written by the
-    # worker's background thread), not a session.
+    # worker's background thread), not a session; both calls in the same minute's window.
+    away_from_minute_edge(5)
     client.get("/api/faq?q=grapefruit")
     assert eventually(lambda: stored(dynamodb, table_name, "RATE_LIMIT"))
     with recorded() as calls:
