@@ -185,6 +185,11 @@ def op_bare(client: Client, i: int) -> None:
     _expect(status, 200, "GET / (bare)")
 
 
+def op_healthz(client: Client, i: int) -> None:
+    status, _, _ = client.request("GET", "/healthz", cookies=False)
+    _expect(status, 200, "GET /healthz")
+
+
 def op_check_page(client: Client, i: int) -> None:
     """POST /interactions (form + CSRF token + session cookie), then the redirected GET."""
     med_a, med_b = PAIRS[i % len(PAIRS)]
@@ -228,6 +233,7 @@ def op_faq_api(client: Client, i: int) -> None:
 HTTP_OPS: dict[str, Callable[[Client, int], None]] = {
     "bare": op_bare,
     "form": op_form,
+    "healthz": op_healthz,
     "check_page": op_check_page,
     "check_api": op_check_api,
     "history": op_history,
@@ -237,6 +243,7 @@ HTTP_OPS: dict[str, Callable[[Client, int], None]] = {
 LABELS = {
     "bare": "bare Flask page `GET /`",
     "form": "form page `GET /` (new client)",
+    "healthz": "liveness `GET /healthz` (the app's lightest route)",
     "check_page": "check (page flow: POST + redirected GET)",
     "check_api": "check (API) `POST /api/interactions`",
     "history": "history view `GET /history` (10 checks)",

@@ -180,6 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"the app, {args.workers} workers")
         with gunicorn("wsgi:app", args.workers, env, Path(tmp.name) / "app.log") as server:
             warm_up(server, args.workers)
+            # The floor every page shares: the app's middleware with no template, session or
+            # table call. Measured at saturation only; the targets compare with it.
+            healthz = prepare_clients(server, "healthz", args.concurrency, 0)
+            saturation["healthz"] = bench.run("healthz", "closed", healthz, server)
+            all_results.append(saturation["healthz"])
             for kind_no, kind in enumerate(
                 ("form", "check_page", "check_api", "history", "faq_page", "faq_api"), start=1
             ):

@@ -241,10 +241,17 @@ def evaluate(
         if result is None or bare is None:
             continue
         share = result.rate / bare.rate if bare.rate else 0.0
+        floor = saturation.get("healthz")
+        beside = (
+            f" (the app's lightest route, `/healthz`: {floor.rate:.0f} req/s → "
+            f"{floor.rate / bare.rate:.0%})"
+            if floor and bare.rate
+            else ""
+        )
         targets.append(
             Target(
                 f"{LABELS[key]} ≥ 50% of the bare Flask page's req/s",
-                f"{result.rate:.0f} vs {bare.rate:.0f} req/s → {share:.0%}",
+                f"{result.rate:.0f} vs {bare.rate:.0f} req/s → {share:.0%}{beside}",
                 share >= 0.5,
                 share,
                 0.5,

@@ -40,7 +40,7 @@ def admit_search() -> None:
         key = budget_key(budget.item)
         decision = budget.admit(key)
         decisions.append(decision)
-        PERIODIC.ensure_running()  # its thread reports the count within about a second
+        PERIODIC.ensure_running()  # its thread reports the count (search_budget.py)
         if not decision.admitted:
             break
     tightest = min(decisions, key=lambda d: (d.admitted, d.remaining))

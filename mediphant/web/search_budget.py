@@ -5,10 +5,11 @@ history, and that is what the budget protects. A search is answered from memory,
 must not wait on DynamoDB for its count. Each worker admits searches against a lease: a
 share of the client's remaining budget as the worker last saw it, divided among all
 workers. Admitted searches are added to the same RATE_LIMIT item (UpdateItem ADD) by the
-worker's background thread within about a second (not after the response: on a kept-alive
-connection the visitor's next request would wait for that call); the new total comes back
-and refreshes the worker's view and its next lease. When little budget is left the lease
-is gone and each search counts synchronously, like a check.
+worker's background thread (not after the response: on a kept-alive connection the
+visitor's next request would wait for that call): within about a second once the client
+has used half its budget, when half the lease is used or within STALE_AFTER before that.
+The new total comes back and refreshes the worker's view and its next lease. When little
+budget is left the lease is gone and each search counts synchronously, like a check.
 
 Bound: a worker admits at most FIRST_LEASE searches of a client before it has seen the
 client's count, afterwards at most (limit - seen) / (2 x shares) between reports, and
@@ -35,10 +36,16 @@ from mediphant.store import STORE_ERRORS
 
 FIRST_LEASE = 2  # searches a worker admits for a client before it has seen the count
 SYNC_SHARES = 4  # with at most this many searches per worker left, each one counts at once
-# Seconds: pending counts are reported once they are this old (or half the lease is used),
-# so a client searching all the time costs each worker about one UpdateItem per second
-# and the table counts every search within about a second (plus the thread's 0.5 s tick).
+# When the background thread reports a client's pending count (besides when half the
+# lease is used). Seconds; the thread looks every 0.5 s.
+# - REPORT_AFTER, once the client has used half its budget: near the limit the table
+#   counts every search within about a second, and the other workers' leases shrink.
+# - STALE_AFTER, before that: far from the limit nothing depends on the exact count, so a
+#   visitor's searches cost about one UpdateItem per half lease (a dozen at 100 a minute
+#   on 4 workers) or per STALE_AFTER, not one per search. A count still pending when its
+#   window ends is dropped: that window's count no longer limits anything.
 REPORT_AFTER = 0.75
+STALE_AFTER = 10.0
 
 
 @dataclass
@@ -134,6 +141,13 @@ class SearchBudget:
             view.since = time.monotonic()
         view.unreported += amount
 
+    def _due(self, view: _View) -> bool:
+        if view.unreported >= max(1, self._lease(view) // 2):
+            return True
+        used = (view.total or 0) + view.unreported
+        age = time.monotonic() - view.since
+        return age >= (REPORT_AFTER if 2 * used >= self.item.amount else STALE_AFTER)
+
     def report(self, key: str, due_only: bool = False) -> bool:
         """Add this worker's admitted searches to the table and learn the client's total.
 
@@ -147,9 +161,7 @@ class SearchBudget:
             if view.window != self._window(now):
                 del self._views[key]  # that window is over: its count no longer matters
                 return True
-            lease = self._lease(view)
-            young = time.monotonic() - view.since < REPORT_AFTER
-            if due_only and view.unreported < max(1, lease // 2) and young:
+            if due_only and not self._due(view):
                 return True
             amount, view.unreported = view.unreported, 0
             view.reporting += amount

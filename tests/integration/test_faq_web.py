@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import html as html_lib
+import re
 import time
 
 from flask import Flask
@@ -58,6 +60,13 @@ def test_page_shows_answer_sources_and_popular_questions(client: FlaskClient) ->
     assert "Popular questions" in html
     bare = client.get("/faq")
     assert bare.status_code == 200 and "Popular questions" in bare.get_data(as_text=True)
+    # Each popular question links to its own answer.
+    links = re.findall(r'<ul class="popular">(.*?)</ul>', bare.get_data(as_text=True), re.S)
+    pairs = re.findall(r'<a href="([^"]+)">([^<]+)</a>', links[0])
+    assert len(pairs) == 6
+    for href, question in pairs:
+        answer = client.get(html_lib.unescape(href)).get_data(as_text=True)
+        assert f'<h2 id="answer-heading">{question}</h2>' in answer
 
 
 def test_each_search_writes_one_item_in_the_seeds_shape(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import time
 
 from limits import parse
 from limits.storage import MemoryStorage
 
+from mediphant.web import search_budget
 from mediphant.web.search_budget import SearchBudget
 
 KEY = "LIMITER/client/client/100/1/minute"
@@ -52,25 +54,54 @@ def test_without_the_table_a_worker_admits_only_its_share() -> None:
     assert admitted == 25  # 100 / 4 workers, none of it seen used
 
 
-def test_the_background_report_waits_until_a_count_is_due() -> None:
-    """A client searching all the time costs a worker one report per REPORT_AFTER, not one
-    per tick of the background thread; a count is never held longer than that."""
-    import time
-
-    from mediphant.web import search_budget
-
+def _known_client(limit: str, elsewhere: int = 0) -> tuple[SearchBudget, MemoryStorage, int]:
+    """A worker that has seen the client's count (the first lease, then one synchronous
+    count) and has admitted one more search since; `elsewhere` were counted by others."""
     storage = MemoryStorage()
-    budget = SearchBudget(storage, parse("1000 per minute"), shares=4)
-    for _ in range(3):  # the first lease, then one synchronous count: the total is known
+    if elsewhere:
+        storage.incr(KEY, 60, amount=elsewhere)
+    budget = SearchBudget(storage, parse(limit), shares=4)
+    for _ in range(3):
         budget.admit(KEY)
     counted = storage.get(KEY)
     budget.admit(KEY)
+    return budget, storage, counted
+
+
+def _age(budget: SearchBudget, seconds: float) -> None:
+    budget._views[KEY].since = time.monotonic() - seconds  # noqa: SLF001
+
+
+def test_far_from_its_limit_a_count_waits_until_it_is_stale() -> None:
+    """A visitor far from the limit costs a worker one report per STALE_AFTER (or per half
+    lease), not one per search or per tick of the background thread."""
+    budget, storage, counted = _known_client("1000 per minute")
     budget.report_all()
-    assert storage.get(KEY) == counted  # one search, just now: not due yet
-    view = budget._views[KEY]  # noqa: SLF001
-    view.since = time.monotonic() - search_budget.REPORT_AFTER
+    assert storage.get(KEY) == counted  # one search, just now: not due
+    _age(budget, search_budget.REPORT_AFTER)
+    budget.report_all()
+    assert storage.get(KEY) == counted  # far from the limit: a second is not stale
+    _age(budget, search_budget.STALE_AFTER)
     budget.report_all()
     assert storage.get(KEY) == counted + 1
     budget.admit(KEY)
     budget.report(KEY)  # reported whether due or not
     assert storage.get(KEY) == counted + 2
+
+
+def test_near_its_limit_a_count_is_reported_within_about_a_second() -> None:
+    budget, storage, counted = _known_client("100 per minute", elsewhere=60)
+    budget.report_all()
+    assert storage.get(KEY) == counted
+    _age(budget, search_budget.REPORT_AFTER)
+    budget.report_all()
+    assert storage.get(KEY) == counted + 1
+
+
+def test_half_a_lease_is_reported_at_once() -> None:
+    budget, storage, counted = _known_client("1000 per minute")
+    lease = (1000 - counted) // (2 * 4)
+    for _ in range(lease // 2 - 1):  # one was admitted already
+        budget.admit(KEY)
+    budget.report_all()
+    assert storage.get(KEY) == counted + lease // 2
