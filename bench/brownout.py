@@ -292,12 +292,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--worker-class", default="gthread", choices=("gthread", "sync"), help="gunicorn's"
     )
-    parser.add_argument("--threads", type=int, default=4, help="per gthread worker")
+    parser.add_argument(
+        "--threads", type=int, help="per gthread worker (default: gunicorn.conf.py's)"
+    )
+    parser.add_argument(
+        "--max-waiting", type=int, help="DynamoDB calls in flight per worker (default: the app's)"
+    )
     parser.add_argument("--faults", nargs="*", default=list(FAULTS), choices=list(FAULTS))
     parser.add_argument("--out", type=Path, help="write the Markdown table here")
     args = parser.parse_args(argv)
 
     threads = 1 if args.worker_class == "sync" else args.threads
+    max_waiting = 1 if args.worker_class == "sync" else args.max_waiting
     name = "mediphant-brownout"
     with LocalEngine() as engine, FaultProxy(engine.url) as proxy:
         app = create_app(
@@ -316,9 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "MEDIPHANT_RATE_LIMIT": "1000000 per minute",
             "GUNICORN_WORKER_CLASS": args.worker_class,
             # gunicorn runs gthread instead of sync when given more than one thread.
-            "GUNICORN_THREADS": str(threads),
-            # One thread of each worker stays free of DynamoDB calls (as 3 of 4 by default).
-            "MEDIPHANT_DYNAMODB_MAX_WAITING": str(max(1, threads - 1)),
+            **({"GUNICORN_THREADS": str(threads)} if threads else {}),
+            **({"MEDIPHANT_DYNAMODB_MAX_WAITING": str(max_waiting)} if max_waiting else {}),
             **PRODUCTION_STORAGE_LIMITS,
         }
         with serve(proxy.url, name, workers=args.workers, env=env) as base:
