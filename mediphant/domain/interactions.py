@@ -7,10 +7,10 @@ medications' keys instead of scanning every rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
+from functools import cache, partial
 from itertools import combinations
 from pathlib import Path
 from typing import Any, Literal
@@ -574,9 +574,18 @@ class Checker:
         )
 
     def _check_resolved(
-        self, text_a: str, res_a: Resolution, text_b: str, res_b: Resolution
+        self,
+        text_a: str,
+        res_a: Resolution,
+        text_b: str,
+        res_b: Resolution,
+        note: Callable[[Resolution], str | None] | None = None,
     ) -> CheckResult:
-        """Build the verdict from two resolutions (shared by pair and list checks)."""
+        """Build the verdict from two resolutions (shared by pair and list checks).
+
+        `note` says what a typed name stands for (`name_note`); a list check passes one that
+        works it out once per name instead of once per pair.
+        """
         med_a, med_b = res_a.medication, res_b.medication
         if med_a is None or med_b is None:
             unknown = tuple(r for r in (res_a, res_b) if r.medication is None)
@@ -599,11 +608,8 @@ class Checker:
                 "explanation": lead.explanation,
             }
         else:
-            notes = [
-                n
-                for n in (name_note(self.formulary, res_a), name_note(self.formulary, res_b))
-                if n is not None
-            ]
+            note = note or partial(name_note, self.formulary)
+            notes = [n for n in (note(res_a), note(res_b)) if n is not None]
             covers = f"no rule in our database covers {med_a.name} with {med_b.name}"
             verdict = {
                 "is_potentially_risky": False,
@@ -679,8 +685,10 @@ class Checker:
             )
         resolutions = tuple(self.formulary.resolve(t, country) for t in texts)
         known = [(t, r) for t, r in zip(texts, resolutions, strict=True) if r.medication]
+        notes = {id(r): name_note(self.formulary, r) for _, r in known}
         checked = tuple(
-            self._check_resolved(ta, ra, tb, rb) for (ta, ra), (tb, rb) in combinations(known, 2)
+            self._check_resolved(ta, ra, tb, rb, lambda r: notes[id(r)])
+            for (ta, ra), (tb, rb) in combinations(known, 2)
         )
         risky = [r for r in checked if r.findings]
         risky.sort(key=lambda r: _sort_key(r.findings[0])[:2])  # stable: input order on ties
