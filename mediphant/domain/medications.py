@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -56,6 +56,26 @@ _CLASS_ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 _MED_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # "Tylenol (acetaminophen)"; the generic may itself hold parentheses ("insulin (any type)").
 _BRAND_WITH_GENERIC = re.compile(r"^(?P<first>[^()]+)\((?P<second>.+)\)\s*$")
+# What people copy from a label after the name ("lisinopril 10mg", "Zoloft 50 mg tablets",
+# "metoprolol succinate ER", "Bactrim DS"): strengths, oral dose forms, release types and
+# salts, none of which changes the ingredients. Words that change the route (gel, cream,
+# patch, drops) or the ingredients (PM, D, DM, a single digit as in "Tylenol 3") are kept.
+_STRENGTH = re.compile(
+    r"\b\d+(?:[.,]\d+)?(?:\s*/\s*\d+(?:[.,]\d+)?)*\s*"
+    r"(?:mg|mcg|µg|μg|ug|gm?|grams?|ml|meq|iu|units?|%)(?:\s*/\s*(?:ml|dose|tab(?:let)?))?"
+    r"(?![\w%])"
+    r"|\b\d+(?:[.,]\d+)?(?:\s*/\s*\d+(?:[.,]\d+)?)+\b"
+)
+_LABEL_WORDS = re.compile(
+    r"\b(?:tablets?|tabs?|caplets?|capsules?|caps?|pills?|softgels?|chewables?|oral|syrup|"
+    r"suspension|elixir|er|xr|xl|sr|cr|dr|ir|la|odt|ec|ds|"
+    r"(?:extended|delayed|immediate|sustained|controlled|modified)[- ]release|"
+    r"(?:extra|maximum|regular|double)[- ]strength|low[- ]dose|z[- ]?pak|dose[- ]?pack|"
+    r"hcl|hydrochloride|besylate|besilate|succinate|tartrate|maleate|mesylate|fumarate|"
+    r"hyclate|monohydrate)\b"
+)
+_TRAILING_SALT = re.compile(r"(?<=\w)\s+(?:sodium|potassium)\b")
+_BARE_NUMBER = re.compile(r"(?<![\w.,])(?:\d{2,}(?:[.,]\d+)?|\d+[.,]\d+)(?![\w.,])")
 # How a product reaches the body; rules are written for the oral form unless a note says otherwise.
 ROUTES = ("oral", "topical", "inhaled", "nasal")
 # Countries whose brand names the data records; a brand may be limited to some of them.
@@ -85,6 +105,18 @@ def normalise(name: str) -> str:
 def compact(name: str) -> str:
     """Normalised key with spaces removed, so "co-codamol", "co codamol" and "cocodamol" meet."""
     return normalise(name).replace(" ", "")
+
+
+def without_label_words(name: str) -> list[str]:
+    """The name with what a label adds after it taken away, least taken first: strengths,
+    oral forms, release types and salts; then also bare numbers of two or more digits or
+    with a decimal point ("aspirin 81", "Xanax 0.5"). A single digit stays: "Tylenol 3"
+    is another product than Tylenol."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = _TRAILING_SALT.sub(" ", _LABEL_WORDS.sub(" ", _STRENGTH.sub(" ", text)))
+    first = " ".join(text.split())
+    second = " ".join(_BARE_NUMBER.sub(" ", first).split())
+    return [t for t in dict.fromkeys((first, second)) if t and compact(t) != compact(name)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,21 +372,29 @@ class Formulary:
         without one (or with none recorded there) every meaning is kept.
         """
         query = text.strip()
-        key = compact(query)
-        entry = self._exact.get(key)
-        if entry is not None:
-            return self._from_entry(query, entry, False, country)
-        if not key:
+        if not compact(query):
             return Resolution(query, None, None, False, (), country=country)
-        paired = self._resolve_brand_with_generic(query, country)
-        if paired is not None:
-            return paired
-        norm = normalise(query)
-        if len(key) >= CORRECTION_MIN_LENGTH:
-            corrected = self._correct(query, norm, country)
-            if corrected is not None:
-                return corrected
-        return Resolution(query, None, None, False, self.suggest(norm), country=country)
+        # "lisinopril 10mg": the name without what a label adds is read too, and the answer
+        # says so (the page shows "Showing results for lisinopril (you typed ...)"). Every
+        # reading is looked up exactly before any is corrected for a typo.
+        readings = [query, *without_label_words(query)]
+        for fuzzy in (False, True):
+            for n, reading in enumerate(readings):
+                found = self._resolve_name(reading, country, fuzzy)
+                if found is not None:
+                    return found if n == 0 else replace(found, query=query, corrected=True)
+        return Resolution(query, None, None, False, self.suggest(normalise(query)), country=country)
+
+    def _resolve_name(self, query: str, country: str | None, fuzzy: bool) -> Resolution | None:
+        """An exact name (or "Brand (generic)"), or with `fuzzy` one clear typo correction."""
+        if not fuzzy:
+            entry = self._exact.get(compact(query))
+            if entry is not None:
+                return self._from_entry(query, entry, False, country)
+            return self._resolve_brand_with_generic(query, country)
+        if len(compact(query)) < CORRECTION_MIN_LENGTH:
+            return None
+        return self._correct(query, normalise(query), country)
 
     def _from_entry(
         self, query: str, entry: _NameEntry, corrected: bool, country: str | None

@@ -433,6 +433,53 @@ def test_real_typos(real: Formulary, typed: str, med_id: str) -> None:
     assert res.corrected is True
 
 
+@pytest.mark.parametrize(
+    ("typed", "med_id"),
+    [
+        ("lisinopril 10mg", "lisinopril"),
+        ("Zoloft 50 mg tablets", "sertraline"),
+        ("aspirin 81", "aspirin"),
+        ("Xanax 0.5", "alprazolam"),
+        ("metoprolol succinate ER 25 mg", "metoprolol"),
+        ("losartan potassium 50mg", "losartan"),
+        ("tramadol HCl", "tramadol"),
+        ("doxycycline hyclate 100", "doxycycline"),
+        ("Bactrim DS", "sulfamethoxazole-trimethoprim"),
+        ("Zithromax Z-Pak", "azithromycin"),
+        ("amoxicillin 500mg caps", "amoxicillin"),
+        ("levothyroxine 75 mcg", "levothyroxine"),
+        ("potassium chloride 20 mEq", "potassium-chloride"),
+        ("insulin glargine 100 units/mL", "insulin-glargine"),
+        ("Percocet 5/325", "oxycodone-acetaminophen"),
+        ("ibuprofin 400mg", "ibuprofen"),  # a typo as well
+    ],
+)
+def test_real_names_as_copied_from_a_label(real: Formulary, typed: str, med_id: str) -> None:
+    """Strengths, oral forms, release types and salts are read past, and the answer says
+    what was read (corrected), as for a typo."""
+    res = real.resolve(typed)
+    assert res.medication is not None and res.medication.id == med_id
+    assert res.corrected is True and res.query == typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "read_as", "not_as"),
+    [
+        # The words that change what is taken stay: a product number, a combination, a route.
+        ("Tylenol #3 300/30mg", "Tylenol 3", "Tylenol"),
+        ("Tylenol PM extra strength", "Tylenol PM", "Tylenol"),
+        ("ibuprofen 5% gel", "ibuprofen gel", "ibuprofen"),
+    ],
+)
+def test_real_label_words_that_matter_are_kept(
+    real: Formulary, typed: str, read_as: str, not_as: str
+) -> None:
+    res, meant, other = real.resolve(typed), real.resolve(read_as), real.resolve(not_as)
+    assert res.medication is not None and meant.medication is not None
+    assert other.medication is not None
+    assert res.medication.id == meant.medication.id != other.medication.id
+
+
 @pytest.mark.parametrize("typed", ["xyz", "asdfgh", "qwertyuiop", "zzzz"])
 def test_real_nonsense(real: Formulary, typed: str) -> None:
     res = real.resolve(typed)
