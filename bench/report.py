@@ -152,14 +152,17 @@ def evaluate(
     for key in ("check_page", "check_api"):
         row = calls.get(key)
         if row:
+            # The session's count: at most one UpdateItem (1 WCU) from the background thread.
             every = row.critical + row.after
-            wcu = sum(r.units or 0.0 for r in every if r.operation in WRITE_OPS)
+            wcu = sum(r.units or 0.0 for r in every if r.operation in WRITE_OPS) + 1
             targets.append(
                 Target(
                     f"{row.label}: ≤ 3 DynamoDB calls and ≤ 4 write units",
                     f"{len(every)} calls ({describe(row.critical)}; after the response: "
-                    f"{describe(row.after)}), {wcu:g} WCU",
-                    len(every) <= 3 and wcu <= 4,
+                    f"{describe(row.after)}) + the session's count from the background "
+                    f"thread (at most 1 UpdateItem, shared by its checks of a second), "
+                    f"{wcu:g} WCU at most",
+                    len(every) + 1 <= 3 and wcu <= 4,
                 )
             )
     row = calls.get("history")

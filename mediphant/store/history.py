@@ -155,28 +155,32 @@ class DynamoHistory:
         which a lagging index may not show yet. The index is swept again SWEEP_AFTER
         seconds later for anything it still lacked.
         """
+        started = keys.timestamp(keys.now())
         doomed = {pk: QueryItem(pk, keys.METADATA) for pk in map(keys.query_pk_of, own)}
         for item in self._indexed(session_id):
             doomed[item.PK] = item
         unwritten = batches.write(deletes=list(doomed.values()))
-        SWEEPER.later(session_id)
+        SWEEPER.later(session_id, started)
         if unwritten:
             raise StoreUnavailable(f"{len(unwritten)} of {len(doomed)} checks were not deleted")
         return len(doomed)
 
-    def _indexed(self, session_id: str) -> list[QueryItem]:
+    def _indexed(self, session_id: str, before: str | None = None) -> list[QueryItem]:
+        """The session's QUERY items GSI1 shows (only those checked before `before`)."""
+        sort_key = (
+            QueryItem.GSI1SK.startswith(keys.QUERY_GSI1SK_PREFIX)
+            if before is None
+            else QueryItem.GSI1SK.between(keys.QUERY_GSI1SK_PREFIX, keys.query_gsi1sk(before))
+        )
         return list(
-            QueryItem.gsi1.query(
-                keys.user_pk(session_id),
-                QueryItem.GSI1SK.startswith(keys.QUERY_GSI1SK_PREFIX),
-                attributes_to_get=["PK", "SK"],
-            )
+            QueryItem.gsi1.query(keys.user_pk(session_id), sort_key, attributes_to_get=["PK", "SK"])
         )
 
     @guarded("history could not be swept")
-    def sweep(self, session_id: str) -> int:
-        """Delete what GSI1 now shows of a cleared session (the later passes of a clear)."""
-        items = self._indexed(session_id)
+    def sweep(self, session_id: str, before: str) -> int:
+        """Delete what GSI1 now shows of a session cleared at `before` (the later passes of
+        a clear): only checks made before it, never one made since."""
+        items = self._indexed(session_id, before)
         if batches.write(deletes=items):
             raise StoreUnavailable("a cleared history could not be swept")
         return len(items)
@@ -192,14 +196,14 @@ class Sweeper:
     def __init__(self, history: DynamoHistory, after: Sequence[float] = SWEEP_AFTER) -> None:
         self.history = history
         self.after = after
-        self._due: list[tuple[float, str]] = []
+        self._due: list[tuple[float, str, str]] = []  # (when, session id, cleared at)
         self._lock = threading.Lock()
         PERIODIC.add("history sweeps", self.run_due)
 
-    def later(self, session_id: str) -> None:
+    def later(self, session_id: str, cleared_at: str) -> None:
         now = time.monotonic()
         with self._lock:
-            self._due.extend((now + delay, session_id) for delay in self.after)
+            self._due.extend((now + delay, session_id, cleared_at) for delay in self.after)
         PERIODIC.ensure_running()
 
     def forget(self) -> None:
@@ -212,12 +216,12 @@ class Sweeper:
         with self._lock:
             due = [entry for entry in self._due if entry[0] <= now]
             self._due = [entry for entry in self._due if entry[0] > now]
-        for _, session_id in due:
+        for _, session_id, cleared_at in due:
             try:
-                self.history.sweep(session_id)
+                self.history.sweep(session_id, cleared_at)
             except StoreUnavailable:
                 with self._lock:  # the table is not answering: try again a little later
-                    self._due.append((time.monotonic() + self.after[0], session_id))
+                    self._due.append((time.monotonic() + self.after[0], session_id, cleared_at))
 
 
 SWEEPER = Sweeper(DynamoHistory())

@@ -18,6 +18,7 @@ from mediphant.store.sessions import SessionInfo, SessionStore
 from mediphant.web.deferred import after_response
 from mediphant.web.identity import (
     cleared_at,
+    first_count,
     mark_cleared,
     own_writes,
     remember_writes,
@@ -39,6 +40,11 @@ def _sessions() -> SessionStore:
     return current_app.extensions["mediphant.sessions"]
 
 
+def forget_session_counts(owners: list[str]) -> None:
+    """This worker's pending session counts of a visitor being erased are dropped."""
+    _sessions().forget(owners)
+
+
 def _as_check(result: CheckResult) -> Check:
     return Check(
         med_a=result.med_a,
@@ -55,14 +61,14 @@ def check_pair(med_a: str, med_b: str, country: str | None = None) -> CheckResul
 
 
 def record(results: Sequence[CheckResult]) -> bool:
-    """Remember checks in this session's history; count them on the session item once
-    the response has been sent (the count is bookkeeping nobody waits for).
+    """Remember checks in this session's history and count them on the session item: a
+    new session's item is created once the response has been sent, a known session's count
+    is written by the worker's background thread (bookkeeping nobody waits for).
 
     Returns False when the history could not be written (the caller still shows the answer).
     """
     if not results:
         return True
-    new = session_id() is None
     sid = session_id(create=True)
     owner = session_owner(create=True)
     assert sid is not None and owner is not None
@@ -74,9 +80,12 @@ def record(results: Sequence[CheckResult]) -> bool:
         return False
     remember_writes(written)
     sessions = _sessions()
-    after_response(
-        "session update", lambda: sessions.record_check(owner, sid, len(checks), new=new)
-    )
+    if first_count():  # created after the response; later checks counted in the background
+        after_response(
+            "session update", lambda: sessions.record_check(owner, sid, len(checks), new=True)
+        )
+    else:
+        sessions.count_later(owner, sid, len(checks))
     return True
 
 

@@ -21,6 +21,7 @@ STARTED_KEY = "sid_at"
 OWNER_KEY = "uid"
 OWN_WRITES_KEY = "own"
 CLEARED_KEY = "cleared"
+COUNTED_KEY = "counted"  # this session's SESSION item has been created by one of its checks
 # The ids of this session's latest history writes are remembered this long, at most this
 # many: long past any ordinary index lag, short enough to keep the cookie small.
 REMEMBER_FOR = timedelta(minutes=5)
@@ -56,7 +57,17 @@ def rotate_session() -> str:
     session[OWNER_KEY] = visitor_id(create=True)
     session.pop(OWN_WRITES_KEY, None)
     session.pop(CLEARED_KEY, None)
+    session.pop(COUNTED_KEY, None)
     return session[SESSION_KEY]
+
+
+def first_count() -> bool:
+    """True once per session id: its first check creates the SESSION item, later ones only
+    add to it (so a late count can never recreate an erased item)."""
+    if session.get(COUNTED_KEY) is True:
+        return False
+    session[COUNTED_KEY] = True
+    return True
 
 
 def own_writes() -> list[str]:

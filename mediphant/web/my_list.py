@@ -138,6 +138,7 @@ def erase() -> Erased:
     if not owners and sid is None:
         forget_visitor()
         return NOTHING
+    checking.forget_session_counts(owners)  # a late count must not outlive the erasure
     erased = erase_visitor(owners, [sid] if sid else [], checking.clear_session)
     forget_visitor()
     return erased

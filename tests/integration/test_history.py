@@ -211,6 +211,23 @@ def test_clear_deletes_only_that_sessions_queries(app: Flask, dynamodb, table_na
     assert dynamodb.scan(TableName=table_name, Select="COUNT")["Count"] == 1
 
 
+def test_the_later_sweeps_of_a_clear_keep_the_checks_made_since(app: Flask) -> None:
+    """A clear is swept again later for what a lagging index hid; a check made after the
+    clear is the visitor's new history and must survive those sweeps."""
+    with app.app_context():
+        history = _history()
+        history.add("swept", Check("old", "x", False, "r"))
+        _indexed()
+        cleared_at = keys.timestamp(keys.now())
+        history.clear("swept")
+        time.sleep(0.01)  # the next check's timestamp is later than the clear's
+        since = history.add("swept", RISKY)
+        _indexed()  # the index now shows it: a sweep sees it
+        assert history.sweep("swept", cleared_at) == 0
+        assert [e.med_a for e in history.recent("swept", own=since)] == ["warfarin"]
+        assert [e.med_a for e in history.recent("swept")] == ["warfarin"]
+
+
 def test_add_many_batches_and_keeps_list_order(app: Flask) -> None:
     with app.app_context():
         history = _history()

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from mediphant.store.sessions import SessionStore
-from tests.conftest import stored
+from tests.conftest import eventually, stored
 
 
 def test_first_check_creates_one_item_in_the_seeds_shape(
@@ -18,7 +18,16 @@ def test_first_check_creates_one_item_in_the_seeds_shape(
     assert stored(dynamodb, table_name, "SESSION") == []
     for _ in range(3):
         client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
-    (item,) = stored(dynamodb, table_name, "SESSION")
+    # The first check creates the item; the worker's background thread adds the others.
+    counted = eventually(
+        lambda: [
+            i
+            for i in stored(dynamodb, table_name, "SESSION")
+            if i["Data"]["M"]["queryCount"]["N"] == "3"
+        ]
+    )
+    (item,) = counted
+    assert len(stored(dynamodb, table_name, "SESSION")) == 1
     user = item["PK"]["S"].removeprefix("USER#")
     session = item["SK"]["S"].removeprefix("SESSION#")
     # No GSI1 keys: every check updates this item, and an indexed copy would double that write.
@@ -55,7 +64,48 @@ def test_the_session_stays_with_the_visitor_who_started_it(client: FlaskClient) 
     client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
     client.delete_cookie("mediphant_visitor")
     client.post("/api/interactions", json={"medA": "warfarin", "medB": "aspirin"})
-    assert "<dt>Checks</dt><dd>2</dd>" in client.get("/session").get_data(as_text=True)
+    assert eventually(
+        lambda: "<dt>Checks</dt><dd>2</dd>" in client.get("/session").get_data(as_text=True)
+    )
+
+
+def test_later_checks_are_counted_together_by_the_background_thread(app: Flask) -> None:
+    store = SessionStore()
+    written: list[tuple[str, int]] = []
+    bump = store._bump  # noqa: SLF001
+
+    def recorded(user_id: str, session_id: str, checks: int, last) -> None:  # type: ignore[no-untyped-def]
+        written.append((session_id, checks))
+        bump(user_id, session_id, checks, last)
+
+    store._bump = recorded  # type: ignore[method-assign]  # noqa: SLF001
+    with app.app_context():
+        store.record_check("user-c", "sess-c", new=True)
+        for _ in range(5):
+            store.count_later("user-c", "sess-c")
+        store.flush()
+        info = store.find("user-c", "sess-c")
+    # One UpdateItem for the five (two if the background thread's tick fell among them).
+    assert sum(checks for _, checks in written) == 5 and len(written) <= 2
+    assert info is not None and info.query_count == 6
+
+
+def test_a_late_count_never_brings_back_an_erased_session(
+    app: Flask, dynamodb, table_name: str
+) -> None:  # type: ignore[no-untyped-def]
+    store = SessionStore()
+    with app.app_context():
+        store.record_check("user-d", "sess-d", new=True)
+        store.count_later("user-d", "sess-d", 2)
+        dynamodb.delete_item(  # erased by another worker before this one's count is written
+            TableName=table_name, Key={"PK": {"S": "USER#user-d"}, "SK": {"S": "SESSION#sess-d"}}
+        )
+        for _ in range(SessionStore.MAX_MISSES + 2):
+            store.flush()
+        assert store.find("user-d", "sess-d") is None
+    assert not [i for i in stored(dynamodb, table_name, "SESSION") if i["PK"]["S"] == "USER#user-d"]
+    # Given up on, not kept forever (the background thread may be flushing it too).
+    assert eventually(lambda: store.flush() or not store._pending)  # noqa: SLF001
 
 
 def test_session_page_and_rotation(client: FlaskClient, dynamodb, table_name: str) -> None:  # type: ignore[no-untyped-def]
