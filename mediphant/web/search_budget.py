@@ -41,7 +41,7 @@ SYNC_SHARES = 4  # with at most this many searches per worker left, each one cou
 # - REPORT_AFTER, once the client has used half its budget: near the limit the table
 #   counts every search within about a second, and the other workers' leases shrink.
 # - STALE_AFTER, before that: far from the limit nothing depends on the exact count, so a
-#   visitor's searches cost about one UpdateItem per half lease (a dozen at 100 a minute
+#   visitor's searches cost about one UpdateItem per half lease (six at 100 a minute
 #   on 4 workers) or per STALE_AFTER, not one per search. A count still pending when its
 #   window ends is dropped: that window's count no longer limits anything.
 REPORT_AFTER = 0.75
