@@ -61,17 +61,22 @@ class SessionStore:
 
     def count_later(self, user_id: str, session_id: str, checks: int = 1) -> None:
         """Count checks of an existing session; the background thread writes them."""
-        now = keys.now()
         with self._lock:
-            bump = self._pending.pop((user_id, session_id), None)
-            if bump is None:
-                bump = _Bump(0, now)
-            bump.checks += checks
-            bump.last = now
-            self._pending[(user_id, session_id)] = bump  # newest last
-            while len(self._pending) > self.MAX_PENDING:
-                del self._pending[next(iter(self._pending))]
+            self._add((user_id, session_id), _Bump(checks, keys.now()))
         PERIODIC.ensure_running()
+
+    def _add(self, key: tuple[str, str], bump: _Bump) -> None:
+        """Add to a session's pending count (lock held), newest last, within MAX_PENDING."""
+        earlier = self._pending.pop(key, None)
+        if earlier is not None:
+            bump = _Bump(
+                earlier.checks + bump.checks,
+                max(earlier.last, bump.last),
+                max(earlier.misses, bump.misses),
+            )
+        self._pending[key] = bump
+        while len(self._pending) > self.MAX_PENDING:
+            del self._pending[next(iter(self._pending))]
 
     def forget(self, user_ids: list[str]) -> None:
         """Drop the pending counts of a visitor whose data is being erased."""
@@ -99,13 +104,9 @@ class SessionStore:
                     keep[(user_id, session_id)] = bump
         if keep:
             with self._lock:  # counts that came in meanwhile are added to the kept ones
-                for key, newer in self._pending.items():
-                    if key in keep:
-                        keep[key].checks += newer.checks
-                        keep[key].last = newer.last
-                    else:
-                        keep[key] = newer
-                self._pending = keep
+                newer, self._pending = self._pending, {}
+                for key, bump in [*keep.items(), *newer.items()]:
+                    self._add(key, bump)
 
     def _bump(self, user_id: str, session_id: str, checks: int, last: datetime) -> None:
         item = SessionItem(keys.user_pk(user_id), keys.session_sk(session_id))
