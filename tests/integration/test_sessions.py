@@ -132,3 +132,19 @@ def test_a_forged_session_cookie_is_ignored(app: Flask) -> None:
     client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
     with client.session_transaction() as session:
         assert session["sid"] != "attacker-chosen"
+
+
+def test_counts_wait_through_throttling_and_an_outage(app: Flask, proxy) -> None:  # type: ignore[no-untyped-def]
+    """A session's pending count is kept while DynamoDB throttles or refuses, and written
+    once it answers again: nothing counted is lost, nothing is written twice."""
+    store = SessionStore()
+    with app.app_context():
+        store.record_check("user-e", "sess-e", new=True)
+        for fault in ({"error": "ThrottlingException"}, {"refuse": True}):
+            store.count_later("user-e", "sess-e", 2)
+            proxy.set(**fault)
+            store.flush()
+            proxy.clear()
+        eventually(lambda: store.flush() or not store._pending)  # noqa: SLF001
+        info = store.find("user-e", "sess-e")
+    assert info is not None and info.query_count == 5
