@@ -69,6 +69,28 @@ def test_production_cookies_are_secure_httponly_lax(
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
 
 
+def test_sessions_follow_the_secret_key_and_its_fallbacks(
+    engine: ProxiedEngine, app: Flask, table_name: str
+) -> None:
+    """The session cookie's serializer is built once per key: a rotated key (the old one
+    kept in SECRET_KEY_FALLBACKS) still reads the visitor's session, a new key alone does not."""
+    old_key, new_key = "old-" + "k" * 40, "new-" + "k" * 40
+    first = make_app(engine, table_name, secret_key=old_key).test_client()
+    first.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
+    cookie = first.get_cookie("session")
+    assert cookie is not None
+
+    def history_seen(**settings: object) -> int:
+        client = make_app(engine, table_name, **settings).test_client()
+        client.set_cookie("session", cookie.value)
+        # The session's own recent writes are read back at once, whatever GSI1's lag.
+        return len(client.get("/api/history").get_json()["history"])
+
+    assert history_seen(secret_key=old_key) == 1
+    assert history_seen(secret_key=new_key, SECRET_KEY_FALLBACKS=[old_key]) == 1
+    assert history_seen(secret_key=new_key) == 0
+
+
 def test_security_headers(client: FlaskClient) -> None:
     response = client.get("/")
     csp = response.headers["Content-Security-Policy"]
