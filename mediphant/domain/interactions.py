@@ -24,7 +24,14 @@ from mediphant.domain.medications import (
     parse_sources,
     require_str,
 )
-from mediphant.domain.wording import display, lower_first, meaning_note, name_note, via_label
+from mediphant.domain.wording import (
+    display,
+    lower_first,
+    meaning_note,
+    name_note,
+    unknown_hint,
+    via_label,
+)
 
 __all__ = [
     "MAX_LIST_SIZE",
@@ -163,6 +170,7 @@ def _resolution_api(res: Resolution, formulary: Formulary) -> dict[str, Any]:
         "name": med.name if med is not None else None,
         "corrected": res.corrected,
         "suggestions": list(res.suggestions),
+        "groups": list(res.groups),
         "ingredients": [i.name for i in formulary.components(med)] if med is not None else [],
         "variants": [v.name for v in formulary.variants(med)] if med is not None else [],
         "meanings": [
@@ -643,16 +651,18 @@ class Checker:
     ) -> CheckResult:
         """At least one name is unknown: flag as potentially risky and offer suggestions."""
         shown = [r.query if r.query else "(blank)" for r in unknown]
-        if len(shown) == 1:
+        if len(shown) == 1 and unknown[0].groups:
+            reason = f"{shown[0]} is a group of medicines, not one medicine"
+        elif len(shown) == 1:
             reason = f"we don't know this medication: {shown[0]}"
         else:
             reason = f"we don't know these medications: {shown[0]} and {shown[1]}"
-        hints = []
-        for res, name in zip(unknown, shown, strict=True):
-            if res.suggestions:
-                hints.append(f"{name}: did you mean {' or '.join(res.suggestions)}?")
-            else:
-                hints.append(f"{name} is not in our database")
+        hints = [
+            (
+                unknown_hint(res) if res.groups else f"{name}: {lower_first(unknown_hint(res))}"
+            ).rstrip(".")
+            for res, name in zip(unknown, shown, strict=True)
+        ]
         return CheckResult(
             med_a=text_a,
             med_b=text_b,

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,6 +50,8 @@ SUGGESTION_MIN_SCORE = 75.0
 # suggestion; WRatio's partial matching would otherwise score it 90.
 SHORT_NAME_LENGTH = 4
 MAX_SUGGESTIONS = 3
+# A group word ("statin") lists this many of the group's medicines to choose from.
+MAX_GROUP_SUGGESTIONS = 6
 
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`\u00b4]")
 _NON_ALNUM = re.compile(r"[\W_]+")
@@ -127,6 +130,15 @@ class MedClass:
     name: str
     singular: str
     description: str
+    # Everyday words for the group ("blood thinner"), read like the class's own names.
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """What a person may type for the group: "Statins", "statin", and the aliases."""
+        article, _, rest = self.singular.partition(" ")
+        singular = rest if article in ("a", "an") and rest else self.singular
+        return (self.name, singular, *self.aliases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +204,9 @@ class Resolution:
     country: str | None = None
     countries: tuple[str, ...] = ()
     elsewhere: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The text names a group of medicines ("statin", "blood thinner"), not one: the groups'
+    # names; the suggestions are then some of its members.
+    groups: tuple[str, ...] = ()
 
     @property
     def resolved(self) -> bool:
@@ -294,6 +309,13 @@ class Formulary:
             class_id: tuple(m for m in self._medications.values() if class_id in m.classes)
             for class_id in self._classes
         }
+        # Group words; a medication's own name always wins ("tetracycline" is a drug).
+        self._groups: dict[str, list[MedClass]] = {}
+        for cls in self._classes.values():
+            for text in cls.names:
+                key = compact(text)
+                if key and key not in self._exact and cls not in self._groups.get(key, []):
+                    self._groups.setdefault(key, []).append(cls)
 
     # ----------------------------------------------------------------- construction
 
@@ -383,7 +405,32 @@ class Formulary:
                 found = self._resolve_name(reading, country, fuzzy)
                 if found is not None:
                     return found if n == 0 else replace(found, query=query, corrected=True)
+            if not fuzzy:
+                # "statin" names a group: never correct it into a look-alike drug (nystatin).
+                group = next(filter(None, map(self._group, readings)), None)
+                if group is not None:
+                    return replace(group, query=query, country=country)
         return Resolution(query, None, None, False, self.suggest(normalise(query)), country=country)
+
+    def _group(self, text: str) -> Resolution | None:
+        """Text that names a group of medicines: unresolved, with some members as suggestions."""
+        classes = self._groups.get(compact(text))
+        if not classes:
+            return None
+        # Several groups ("water pill"): take their medicines in turn, so each is shown.
+        lists = [
+            [m for m in self._members[cls.id] if not (m.is_product or m.is_family)]
+            for cls in classes
+        ]
+        members = dict.fromkeys(m.name for turn in zip_longest(*lists) for m in turn if m)
+        return Resolution(
+            text,
+            None,
+            None,
+            False,
+            tuple(members)[:MAX_GROUP_SUGGESTIONS],
+            groups=tuple(cls.name for cls in classes),
+        )
 
     def _resolve_name(self, query: str, country: str | None, fuzzy: bool) -> Resolution | None:
         """An exact name (or "Brand (generic)"), or with `fuzzy` one clear typo correction."""
@@ -748,6 +795,7 @@ def parse_classes(data: Any) -> list[MedClass]:
                 name=require_str(raw, "name", where, errors),
                 singular=require_str(raw, "singular", where, errors),
                 description=require_str(raw, "description", where, errors),
+                aliases=_require_str_list(raw, "aliases", where, errors),
             )
         )
     _raise_if(errors, "class")

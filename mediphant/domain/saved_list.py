@@ -14,6 +14,7 @@ from typing import Any
 from mediphant.domain.interactions import Checker, CheckResult, Finding
 from mediphant.domain.medications import Formulary, Medication
 from mediphant.domain.validation import clean_name, same_name
+from mediphant.domain.wording import unknown_hint
 
 MAX_SAVED = 20
 CONTAINING_SUFFIX = "_containing"
@@ -116,6 +117,8 @@ def resolve_name(formulary: Formulary, raw: object, label: str) -> tuple[SavedMe
     resolution = formulary.resolve(text)
     med = resolution.medication
     if med is None:
+        if resolution.groups:
+            return None, unknown_hint(resolution)
         if resolution.suggestions:
             return None, (
                 f"We don't know “{text}”. Did you mean {', '.join(resolution.suggestions)}?"

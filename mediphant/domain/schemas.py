@@ -48,6 +48,7 @@ _RESOLVED: Schema = {
         "name": {"type": ["string", "null"]},
         "corrected": {"type": "boolean"},
         "suggestions": _STRINGS,
+        "groups": {**_STRINGS, "description": "the groups of medicines an unknown name stands for"},
         "ingredients": {**_STRINGS, "description": "what a product or family was checked as"},
         "variants": _STRINGS,
         "meanings": {"type": "array", "items": _MEANING},

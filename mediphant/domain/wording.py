@@ -19,11 +19,11 @@ def lower_first(text: str) -> str:
     return text
 
 
-def join(names: Sequence[str]) -> str:
+def join(names: Sequence[str], last: str = "and") -> str:
     """ "a", "a and b", "a, b and c": ingredient lists read as a sentence."""
     if len(names) <= 1:
         return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{', '.join(names[:-1])} {last} {names[-1]}"
 
 
 def version_label(variant: Medication, family: Medication) -> str:
@@ -109,3 +109,17 @@ def meaning_note(formulary: Formulary, res: Resolution, med: Medication) -> str 
             f"{typed} is a brand of {med.name} sold in {', '.join(res.countries)}, not in {where}"
         )
     return None
+
+
+def unknown_hint(res: Resolution) -> str:
+    """What to tell a person whose name we could not check: which member of a group they
+    mean ("statin"), or the names closest to a typo, or that nothing is close."""
+    if res.groups:
+        kinds = join([lower_first(group) for group in res.groups])
+        return (
+            f"“{res.query}” is a group of medicines ({kinds}), not one medicine: "
+            f"which one do you take? For example {join(res.suggestions, 'or')}."
+        )
+    if res.suggestions:
+        return f"Did you mean {' or '.join(res.suggestions)}?"
+    return "It is not in our database; check the spelling on the pack."

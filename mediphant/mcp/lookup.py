@@ -6,6 +6,7 @@ from typing import Any
 
 from mediphant.domain.medications import Formulary, Resolution
 from mediphant.domain.schemas import Schema
+from mediphant.domain.wording import unknown_hint
 
 
 def describe(res: Resolution, formulary: Formulary) -> dict[str, Any]:
@@ -23,6 +24,8 @@ def describe(res: Resolution, formulary: Formulary) -> dict[str, Any]:
             "otherNames": [],
             "classes": [],
             "suggestions": list(res.suggestions),
+            "groups": list(res.groups),
+            "hint": unknown_hint(res),
         }
     return {
         "input": res.query,
@@ -67,6 +70,12 @@ RESOLUTION: Schema = {
             },
         },
         "suggestions": {"type": "array", "items": {"type": "string"}},
+        "groups": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the groups of medicines an unknown name stands for ('statin')",
+        },
+        "hint": {"type": "string", "description": "what to ask the person, for an unknown name"},
         "ingredients": {"type": "array", "items": {"type": "string"}},
         "variants": {"type": "array", "items": {"type": "string"}},
         "meanings": {"type": "array", "items": {"type": "object"}},

@@ -7,6 +7,7 @@ from typing import Any
 
 from mediphant.domain.datafiles import Source
 from mediphant.domain.interactions import CheckResult, ListResult
+from mediphant.domain.wording import unknown_hint
 
 NOT_EVIDENCE = "An unknown medicine is not evidence that the combination is safe."
 
@@ -47,16 +48,14 @@ def medication_list(result: ListResult) -> str:
     if not result.pairs:
         lines.append("No known interaction between the known medicines.")
     for res in result.unknown:
-        hint = f" Did you mean {' or '.join(res.suggestions)}?" if res.suggestions else ""
-        lines.append(f"- Unknown medicine: {res.query}.{hint} {NOT_EVIDENCE}")
+        lines.append(f"- Unknown medicine: {res.query}. {unknown_hint(res)} {NOT_EVIDENCE}")
     return "\n".join(lines)
 
 
 def resolution(data: dict[str, Any]) -> str:
     """What a name is, or that it is unknown (with suggestions)."""
     if not data["known"]:
-        hint = f" Did you mean {' or '.join(data['suggestions'])}?" if data["suggestions"] else ""
-        return f"We don't know the medication {data['input']!r}.{hint} {NOT_EVIDENCE}"
+        return f"We don't know the medication {data['input']!r}. {data['hint']} {NOT_EVIDENCE}"
     how = {
         "brand": f"{data['matchedName']} is a brand of {data['name']}",
         "synonym": f"{data['matchedName']} is another name for {data['name']}",

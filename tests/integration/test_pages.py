@@ -65,6 +65,18 @@ def test_unknown_medication_is_flagged_with_suggestions(client: FlaskClient) -> 
     assert "Unknown medication" in html
 
 
+def test_a_group_word_asks_which_medicine_with_one_button_each(client: FlaskClient) -> None:
+    location = _check(client, "statin", "clarithromycin").headers["Location"]
+    html = client.get(location).get_data(as_text=True)
+    assert "“statin” is a group of medicines, not one medicine. Which one do you take?" in html
+    assert "nystatin" not in html
+    # Each member is one click away: a form that checks it against the other medicine.
+    button = r'name="medA" value="simvastatin">\s*<input[^>]+name="medB" value="clarithromycin"'
+    assert re.search(button, html)
+    page = _check(client, "simvastatin", "clarithromycin")
+    assert "contraindicated" in client.get(page.headers["Location"]).get_data(as_text=True).lower()
+
+
 def test_validation_messages_sit_beside_fields_and_keep_input(client: FlaskClient) -> None:
     page = _check(client, "warfarin<script>", "")
     assert page.status_code == 400

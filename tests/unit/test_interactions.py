@@ -427,6 +427,18 @@ def test_unknown_is_never_not_risky(checker: Checker, a: str, b: str, reason: st
     assert result.to_api()["isPotentiallyRisky"] is True
 
 
+def test_a_group_word_asks_which_medicine_and_is_never_called_safe(checker: Checker) -> None:
+    result = checker.check("statin", "warfarin")
+    assert result.status == "unknown" and result.is_potentially_risky is True
+    assert result.reason == "statin is a group of medicines, not one medicine"
+    resolved = result.to_api()["resolved"][0]
+    assert resolved["name"] is None and resolved["groups"] == ["Statins"]
+    assert resolved["suggestions"]
+    assert result.explanation.endswith(
+        "which one do you take? For example " + " or ".join(resolved["suggestions"])
+    )
+
+
 def test_unknown_suggestions_resolve(checker: Checker) -> None:
     result = checker.check("ibu", "warfarin")
     (unknown,) = result.unknown
@@ -439,6 +451,7 @@ def test_unknown_suggestions_resolve(checker: Checker) -> None:
         "name": None,
         "corrected": False,
         "suggestions": list(unknown.suggestions),
+            "groups": [],
         "ingredients": [],
         "variants": [],
         "meanings": [],
@@ -458,6 +471,7 @@ def test_corrected_name_still_checked(checker: Checker) -> None:
         "name": "warfarin",
         "corrected": True,
         "suggestions": [],
+        "groups": [],
         "ingredients": [],
         "variants": [],
         "meanings": [],

@@ -99,6 +99,7 @@ def test_warfarin_and_advil_is_major_with_sources() -> None:
         "name": "ibuprofen",
         "corrected": False,
         "suggestions": [],
+        "groups": [],
         "ingredients": [],
         "variants": [],
         "meanings": [],

@@ -340,6 +340,10 @@ def _empty_singular(meds: Any, classes: Any) -> None:
     classes["classes"][0]["singular"] = ""
 
 
+def _empty_alias(meds: Any, classes: Any) -> None:
+    classes["classes"][0]["aliases"] = ["blood thinner", " "]
+
+
 def _bad_med_id(meds: Any, classes: Any) -> None:
     meds["medications"][0]["id"] = "Warfarin Sodium"
 
@@ -359,6 +363,7 @@ def _missing_list(meds: Any, classes: Any) -> None:
         (_empty_brand, "medication 'naproxen': 'brands' contains an empty"),
         (_punctuation_only_name, "no letters or digits"),
         (_empty_singular, "class 'anticoagulant': field 'singular'"),
+        (_empty_alias, "class 'anticoagulant': 'aliases' contains an empty"),
         (_bad_med_id, "id must be lowercase words"),
         (_missing_list, "expected an object with a 'medications' list"),
     ],
@@ -488,6 +493,46 @@ def test_real_nonsense(real: Formulary, typed: str) -> None:
     for suggestion in res.suggestions:
         back = real.resolve(suggestion)
         assert back.medication is not None and not back.corrected, suggestion
+
+
+@pytest.mark.parametrize(
+    ("typed", "groups", "member"),
+    [
+        ("statin", ("Statins",), "atorvastatin"),  # not corrected into nystatin
+        ("Statins", ("Statins",), "simvastatin"),
+        ("an SSRI", None, None),  # the article is not part of the word
+        ("NSAIDs", ("NSAIDs",), "ibuprofen"),
+        ("beta blocker", ("Beta blockers",), "metoprolol"),
+        ("gabapentinoid", ("Gabapentinoids",), "pregabalin"),  # not corrected into gabapentin
+        ("blood thinners", ("Anticoagulants", "Antiplatelet medicines"), "clopidogrel"),
+        ("water pill", None, "furosemide"),
+        ("birth control", ("Hormonal contraceptives",), "levonorgestrel"),
+        ("statins 20 mg", ("Statins",), "rosuvastatin"),
+    ],
+)
+def test_real_group_words_ask_which_medicine(
+    real: Formulary, typed: str, groups: tuple[str, ...] | None, member: str | None
+) -> None:
+    res = real.resolve(typed)
+    assert res.medication is None
+    if groups is None and member is None:
+        assert not res.groups
+        return
+    assert res.groups == groups if groups else len(res.groups) == 3
+    assert member in res.suggestions
+    # Several groups are shown in turn, so each has a member among the first few.
+    for group in res.groups:
+        cls = next(c for c in real.classes.values() if c.name == group)
+        assert {m.name for m in real.members(cls.id)} & set(res.suggestions)
+    for suggestion in res.suggestions:
+        assert real.resolve(suggestion).medication is not None
+
+
+def test_real_a_medicine_named_like_its_group_stays_the_medicine(real: Formulary) -> None:
+    for typed, med_id in (("tetracycline", "tetracycline"), ("insulin", "insulin")):
+        res = real.resolve(typed)
+        assert res.medication is not None and res.medication.id.startswith(med_id), typed
+        assert not res.groups
 
 
 def test_real_every_class_has_members(real: Formulary) -> None:
