@@ -60,8 +60,9 @@ _MED_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # "Tylenol (acetaminophen)"; the generic may itself hold parentheses ("insulin (any type)").
 _BRAND_WITH_GENERIC = re.compile(r"^(?P<first>[^()]+)\((?P<second>.+)\)\s*$")
 # What people copy from a label after the name ("lisinopril 10mg", "Zoloft 50 mg tablets",
-# "metoprolol succinate ER", "Bactrim DS"): strengths, oral dose forms, release types and
-# salts, none of which changes the ingredients. Words that change the route (gel, cream,
+# "metoprolol succinate ER", "Bactrim DS", "Eliquis 5mg BID"): strengths, oral dose forms,
+# release types, salts, how often it is taken and who it is for ("Children's Motrin"), none
+# of which changes the ingredients. Words that change the route (gel, cream,
 # patch, drops) or the ingredients (PM, D, DM, a single digit as in "Tylenol 3") are kept.
 _STRENGTH = re.compile(
     r"\b\d+(?:[.,]\d+)?(?:\s*/\s*\d+(?:[.,]\d+)?)*\s*"
@@ -71,9 +72,13 @@ _STRENGTH = re.compile(
 )
 _LABEL_WORDS = re.compile(
     r"\b(?:tablets?|tabs?|caplets?|capsules?|caps?|pills?|softgels?|chewables?|oral|syrup|"
-    r"suspension|elixir|er|xr|xl|sr|cr|dr|ir|la|odt|ec|ds|"
+    r"suspension|elixir|er|xr|xl|sr|cr|dr|ir|la|odt|ec|ds|otc|"
+    r"liqui[- ]?gels?|liquid[- ]?gels?|gel[- ]?caps?|"
     r"(?:extended|delayed|immediate|sustained|controlled|modified)[- ]release|"
-    r"(?:extra|maximum|regular|double)[- ]strength|low[- ]dose|z[- ]?pak|dose[- ]?pack|"
+    r"(?:extra|maximum|regular|double|ultra)[- ]strength|low[- ]dose|z[- ]?pak|dose[- ]?pack|"
+    r"(?:\d{1,2}[- ]?)?(?:hours?|hrs?)|(?:once|twice|three times)(?: a)? (?:daily|day)|"
+    r"daily|nightly|at night|at bedtime|as needed|prn|qd|bid|tid|qid|"
+    r"children'?s|childrens|kids'?|junior|infants'?|"
     r"hcl|hydrochloride|besylate|besilate|succinate|tartrate|maleate|mesylate|fumarate|"
     r"hyclate|monohydrate)\b"
 )

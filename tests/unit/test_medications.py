@@ -457,6 +457,13 @@ def test_real_typos(real: Formulary, typed: str, med_id: str) -> None:
         ("insulin glargine 100 units/mL", "insulin-glargine"),
         ("Percocet 5/325", "oxycodone-acetaminophen"),
         ("ibuprofin 400mg", "ibuprofen"),  # a typo as well
+        ("Prilosec OTC", "omeprazole"),
+        ("Advil Liqui-Gels", "ibuprofen"),
+        ("Zyrtec 24 hour", "cetirizine"),
+        ("Children's Motrin", "ibuprofen"),
+        ("Eliquis 5mg BID", "apixaban"),
+        ("Xarelto 20 mg once daily", "rivaroxaban"),
+        ("metoprolol 25 mg twice a day", "metoprolol"),
     ],
 )
 def test_real_names_as_copied_from_a_label(real: Formulary, typed: str, med_id: str) -> None:
