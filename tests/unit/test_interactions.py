@@ -451,7 +451,7 @@ def test_unknown_suggestions_resolve(checker: Checker) -> None:
         "name": None,
         "corrected": False,
         "suggestions": list(unknown.suggestions),
-            "groups": [],
+        "groups": [],
         "ingredients": [],
         "variants": [],
         "meanings": [],
