@@ -17,7 +17,12 @@ bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '800
 # bench/workers.py). PynamoDB shares one botocore client per process (built at start-up,
 # see store.configure).
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+# gthread, plus GUNICORN_LIGHT_THREADS (2) threads of its own for the pages that need no
+# table (the form, the FAQ, autocomplete, /healthz, /metrics, static files): while the
+# engine is slow, or the threads busy with checks, those never queue behind a check
+# (mediphant/worker.py; bench/brownout.py --light-new-connections, docs/reliability.md).
+# GUNICORN_WORKER_CLASS=gthread (or sync) runs gunicorn's own.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "mediphant.worker.LightFirstWorker")
 # gunicorn runs gthread instead of sync when given more than one thread: sync needs
 # GUNICORN_THREADS=1 (and MEDIPHANT_DYNAMODB_MAX_WAITING=1).
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))

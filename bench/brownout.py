@@ -163,9 +163,14 @@ def checker(run: Run, base: str, seed: int) -> None:
                     run.saved_by_session[sid or "?"] += 1
 
 
-def visitor(base: str, stop: Any, out: Any) -> None:
+def visitor(base: str, stop: Any, out: Any, new_connections: bool = False) -> None:
     """The light pages in turn, in a process of its own: in the checkers' process its
-    timings would include waiting for that process's GIL, not only for the server."""
+    timings would include waiting for that process's GIL, not only for the server.
+
+    With `new_connections` each request opens a connection of its own, so the pages reach
+    every worker in turn (as many visitors do) instead of the one a kept-alive connection
+    landed on.
+    """
     browser = Browser(base)
     routes: Sequence[tuple[str, Callable[[int], str]]] = (
         ("form page", lambda i: "/"),
@@ -182,6 +187,9 @@ def visitor(base: str, stop: Any, out: Any) -> None:
         except OSError:
             status = 0
         samples.append((started, name, time.monotonic() - started, status))
+        if new_connections and browser.conn is not None:
+            browser.conn.close()
+            browser.conn = None
         i += 1
         time.sleep(0.05)
     out.put(samples)
@@ -300,6 +308,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--faults", nargs="*", default=list(FAULTS), choices=list(FAULTS))
     parser.add_argument("--out", type=Path, help="write the Markdown table here")
+    parser.add_argument(
+        "--light-new-connections",
+        action="store_true",
+        help="the light pages' client opens a connection per request (reaches every worker)",
+    )
     args = parser.parse_args(argv)
 
     threads = 1 if args.worker_class == "sync" else args.threads
@@ -336,7 +349,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 thread.start()
             spawn = multiprocessing.get_context("spawn")
             stop, out = spawn.Event(), spawn.Queue()
-            light = spawn.Process(target=visitor, args=(base, stop, out), daemon=True)
+            light = spawn.Process(
+                target=visitor, args=(base, stop, out, args.light_new_connections), daemon=True
+            )
             light.start()
             time.sleep(5)  # warm-up, not reported: the engine's JIT, the workers' first requests
             marks = [(time.monotonic(), "normal")]

@@ -168,6 +168,7 @@ class Guard:
         self.hooks: list[Callable[[str, str], None]] = []
         self._calls: dict[object, float] = {}  # calls in flight: their start times
         self._calls_lock = threading.Lock()
+        self._thread = threading.local()  # .never_queue: a thread kept for light pages
 
     def configure(self, limits: Limits) -> None:
         self.limits = limits
@@ -193,6 +194,11 @@ class Guard:
         deadline = _deadline.get()
         return self.limits.budget if deadline is None else deadline - time.monotonic()
 
+    def never_queue_in_this_thread(self) -> None:
+        """Mark the calling thread as one kept for pages that must not wait on the table
+        (mediphant/worker.py): its calls are skipped at once when every slot is taken."""
+        self._thread.never_queue = True
+
     # --- one call ------------------------------------------------------------------
 
     def _tell(self, event: str, operation: str) -> None:
@@ -215,6 +221,9 @@ class Guard:
         slots = self._waiting
         if slots.acquire(blocking=False):
             return slots
+        if getattr(self._thread, "never_queue", False):
+            self.breaker.release_probe()
+            raise self._skip("too many waiting", operation)
         # Every slot is taken. A healthy engine frees one well within a slow call's time, so
         # wait, but only until the oldest call holding one has taken that long: then the
         # engine is slow, and this thread must not wait on it (it may be the one a page
