@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import tempfile
 
 # PORT is what Heroku-style platforms give; GUNICORN_BIND overrides the whole address.
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
@@ -40,15 +41,22 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" rid=%({x-request-
 
 
 # Prometheus multiprocess mode: every worker writes its samples under this folder and
-# /metrics aggregates them. The folder is emptied when the master starts.
-def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook signature
-    import shutil
-    import tempfile
-
-    path = os.environ.setdefault(
+# /metrics aggregates them. Set here, when the master reads this file: prometheus-client
+# chooses multiprocess values when it is first imported, and the master imports it with
+# the worker class (mediphant.worker). The folder is emptied when the master starts.
+os.makedirs(
+    os.environ.setdefault(
         "PROMETHEUS_MULTIPROC_DIR",
         os.path.join(tempfile.gettempdir(), f"mediphant-metrics-{os.getpid()}"),
-    )
+    ),
+    exist_ok=True,
+)
+
+
+def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook signature
+    import shutil
+
+    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path, exist_ok=True)
 
