@@ -9,11 +9,14 @@ their own, everything else to gunicorn's pool as before. Behind the same GIL the
 pages still share the CPU with the checks, but they never wait for a thread a check holds.
 
 The form page shows a returning visitor's recent checks when the table answers, and renders
-without them when it does not: it is light too, and its threads never wait for one of the
-process's DynamoDB slots (the store's guard skips the read at once when all are taken, and
-the page says history is unavailable). When the first line has not arrived yet, the
-connection waits on gunicorn's poller, as it does after a slow client, and is routed once
-it is readable. Written against gunicorn 27's ThreadWorker (pinned in pyproject.toml).
+without them when it does not: it is light too, and its threads wait at most 50 ms for one
+of the process's DynamoDB slots (the store's guard then skips the read, and the page says
+history is unavailable). The same page showing a check's result (`?medA=&medB=`, where a
+check redirects) is the check's second half and goes to the main threads.
+
+When the first line has not arrived yet, the connection waits on gunicorn's poller, as it
+does after a slow client, and is routed once it is readable. Written against gunicorn 27's
+ThreadWorker (pinned in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -44,7 +47,9 @@ LIGHT_PATHS = frozenset(
     }
 )
 LIGHT_PREFIXES = ("/static/",)
-_REQUEST_LINE = re.compile(rb"(?:GET|HEAD) (/[^ ?#]*)[^ ]* HTTP/1\.[01]\r\n")
+FORM_PATHS = frozenset({"/", "/interactions"})
+_REQUEST_LINE = re.compile(rb"(?:GET|HEAD) (/[^ ?#]*)([^ ]*) HTTP/1\.[01]\r\n")
+_RESULT_QUERY = re.compile(rb"[?&]med[AB]=")
 PEEK_BYTES = 1024
 
 
@@ -58,6 +63,8 @@ def is_light(head: bytes) -> bool:
     if line is None:
         return False
     path = line.group(1).decode("latin-1")
+    if path in FORM_PATHS and _RESULT_QUERY.search(line.group(2)):
+        return False  # a check's result page: the check's second half
     return path in LIGHT_PATHS or path.startswith(LIGHT_PREFIXES)
 
 
@@ -68,7 +75,7 @@ class LightFirstWorker(ThreadWorker):
         self.light_pool = futures.ThreadPoolExecutor(
             max_workers=int(os.environ.get("GUNICORN_LIGHT_THREADS", "2")),
             thread_name_prefix="light",
-            initializer=GUARD.never_queue_in_this_thread,
+            initializer=GUARD.light_thread,
         )
         super().init_process()
 

@@ -50,6 +50,10 @@ RETRYABLE = {
 }
 
 
+# How long a thread kept for light pages may wait for a DynamoDB slot (see light_thread).
+LIGHT_SLOT_WAIT = 0.05
+
+
 # Operator actions (db create/drop, TTL set-up) are not guarded: they run from the CLI and
 # at release time, where waiting is right and a breaker would only get in the way.
 UNGUARDED = {
@@ -168,7 +172,7 @@ class Guard:
         self.hooks: list[Callable[[str, str], None]] = []
         self._calls: dict[object, float] = {}  # calls in flight: their start times
         self._calls_lock = threading.Lock()
-        self._thread = threading.local()  # .never_queue: a thread kept for light pages
+        self._thread = threading.local()  # .light: a thread kept for pages that need no table
 
     def configure(self, limits: Limits) -> None:
         self.limits = limits
@@ -194,10 +198,11 @@ class Guard:
         deadline = _deadline.get()
         return self.limits.budget if deadline is None else deadline - time.monotonic()
 
-    def never_queue_in_this_thread(self) -> None:
+    def light_thread(self) -> None:
         """Mark the calling thread as one kept for pages that must not wait on the table
-        (mediphant/worker.py): its calls are skipped at once when every slot is taken."""
-        self._thread.never_queue = True
+        (mediphant/worker.py): when every slot is taken, its calls wait for one at most
+        LIGHT_SLOT_WAIT (a healthy engine frees one sooner), then are skipped."""
+        self._thread.light = True
 
     # --- one call ------------------------------------------------------------------
 
@@ -221,15 +226,18 @@ class Guard:
         slots = self._waiting
         if slots.acquire(blocking=False):
             return slots
-        if getattr(self._thread, "never_queue", False):
-            self.breaker.release_probe()
-            raise self._skip("too many waiting", operation)
         # Every slot is taken. A healthy engine frees one well within a slow call's time, so
         # wait, but only until the oldest call holding one has taken that long: then the
         # engine is slow, and this thread must not wait on it (it may be the one a page
         # that needs no table is queued for). A shorter wait would skip calls of a busy but
-        # healthy engine, and with them the shared rate limit's exact count.
-        wait = min(self.limits.slow - self._oldest_call_age(), deadline - time.monotonic())
+        # healthy engine, and with them the shared rate limit's exact count. A light
+        # page's optional read (the form page's history) waits briefly at most.
+        limit = LIGHT_SLOT_WAIT if getattr(self._thread, "light", False) else self.limits.slow
+        wait = min(
+            limit,
+            self.limits.slow - self._oldest_call_age(),
+            deadline - time.monotonic(),
+        )
         if wait <= 0 or not slots.acquire(timeout=wait):
             self.breaker.release_probe()
             raise self._skip("too many waiting", operation)

@@ -11,7 +11,15 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from mediphant.config import Settings
-from mediphant.store.guard import CLOSED, HALF_OPEN, OPEN, Guard, Limits, Skipped
+from mediphant.store.guard import (
+    CLOSED,
+    HALF_OPEN,
+    LIGHT_SLOT_WAIT,
+    OPEN,
+    Guard,
+    Limits,
+    Skipped,
+)
 from tests.live import PRODUCTION_STORAGE_LIMITS
 
 
@@ -166,6 +174,31 @@ def test_no_call_waits_for_a_slot_held_by_a_call_already_slow() -> None:
         time.sleep(0.25)  # the call holding the only slot is now slower than `slow`...
         with pytest.raises(Skipped, match="too many waiting"):
             guard.call("Query", lambda: "waited")  # ...though it lets go 0.1 s later
+
+
+def test_a_light_pages_thread_waits_for_a_slot_only_briefly() -> None:
+    """A thread kept for pages that need no table (mediphant/worker.py) takes a slot a
+    healthy engine frees at once, but does not wait out a call that is merely not slow yet."""
+    guard = _guard(max_waiting=1, slow=1.0, budget=5.0)
+    answers: list[object] = []
+
+    def light(free_after: float) -> None:
+        guard.light_thread()
+        with _slot_held(guard, free_after=free_after):
+            try:
+                answers.append(guard.call("Query", lambda: "waited"))
+            except Skipped as skipped:
+                answers.append(skipped)
+
+    for free_after in (0.005, LIGHT_SLOT_WAIT + 0.3):
+        thread = threading.Thread(target=light, args=(free_after,))
+        thread.start()
+        thread.join()
+    assert answers[0] == "waited"
+    assert isinstance(answers[1], Skipped)
+    # Other threads still wait until the call holding the slot is slow.
+    with _slot_held(guard, free_after=LIGHT_SLOT_WAIT + 0.05):
+        assert guard.call("Query", lambda: "waited") == "waited"
 
 
 def test_the_tests_production_limits_are_the_configured_defaults() -> None:

@@ -11,7 +11,8 @@ from mediphant.worker import is_light
     "head",
     [
         b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
-        b"GET /?medA=warfarin&medB=aspirin HTTP/1.1\r\nCookie: session=abc\r\n\r\n",
+        b"GET / HTTP/1.1\r\nCookie: session=abc\r\n\r\n",  # a returning visitor
+        b"GET /?country=UK HTTP/1.1\r\n\r\n",
         b"GET /faq?q=missed+dose HTTP/1.1\r\n",  # the request line is enough
         b"HEAD /healthz HTTP/1.0\r\n\r\n",
         b"GET /api/faq?q=alcohol HTTP/1.1\r\n\r\n",
@@ -29,6 +30,8 @@ def test_pages_that_need_no_table_are_light(head: bytes) -> None:
     "head",
     [
         b"POST / HTTP/1.1\r\n\r\n",  # a check writes its history
+        b"GET /?medA=warfarin&medB=aspirin HTTP/1.1\r\n\r\n",  # and shows its result
+        b"GET /interactions?country=UK&medB=aspirin HTTP/1.1\r\n\r\n",
         b"POST /api/interactions HTTP/1.1\r\n\r\n",
         b"GET /history HTTP/1.1\r\n\r\n",  # reads the table to answer
         b"GET /api/history HTTP/1.1\r\n\r\n",
