@@ -8,7 +8,9 @@ Starts DynamoDB Local, gunicorn in production mode with 2 workers on a Unix sock
 nginx from the rendered deploy/nginx/mediphant.conf (tests/proxy/stack.py). In each round,
 20 clients send a check's body one byte every 100 ms while one visitor loads the form
 page: 5 visits through nginx, then 1 visit straight to gunicorn's socket, where the
-visitor waits up to 30 s. Prints a markdown table; asserts nothing.
+visitor waits up to 30 s; then the same visitor's history page (served by the threads
+checks use, where the form page has threads of its own: mediphant/worker.py) straight to
+gunicorn. Prints a markdown table; asserts nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from tests.live import serve  # noqa: E402
 from tests.proxy.conftest import PRODUCTION  # noqa: E402
 from tests.proxy.slow import (  # noqa: E402
     SLOW_CLIENTS,
-    form_page_seconds,
+    page_seconds,
     slow_clients,
     straight_to_gunicorn,
     through_nginx,
@@ -62,24 +64,36 @@ def main() -> None:
             nginx(proxy),
         ):
             nginx_route, direct_route = through_nginx(proxy), straight_to_gunicorn(proxy)
-            nginx_route.form_page(5)
-            quiet = form_page_seconds(nginx_route, visits=5 * args.rounds, give_up=5)
-            behind, direct = [], []
+            nginx_route.visit("/", 5)
+            quiet = page_seconds(nginx_route, visits=5 * args.rounds, give_up=5)
+            behind, direct, history = [], [], []
             for _ in range(args.rounds):
                 with slow_clients(nginx_route):
-                    behind += form_page_seconds(nginx_route, visits=5, give_up=5)
+                    behind += page_seconds(nginx_route, visits=5, give_up=5)
                 with slow_clients(direct_route):
-                    direct += form_page_seconds(direct_route, visits=1, give_up=30)
+                    direct += page_seconds(direct_route, visits=1, give_up=30)
+                wait_until_gunicorn_recovers(proxy)
+                with slow_clients(direct_route):
+                    history += page_seconds(direct_route, 1, give_up=30, path="/history")
                 wait_until_gunicorn_recovers(proxy)
     finally:
         engine.stop()
     print(f"{os.cpu_count()} CPUs, {platform.python_implementation()} {platform.python_version()}")
     print()
-    print("| form page | visits | time |")
+    print("| page | visits | time |")
     print("| --- | --- | --- |")
-    print(f"| through nginx, no slow clients | {len(quiet)} | {_ms(quiet)} |")
-    print(f"| through nginx, {SLOW_CLIENTS} slow clients | {len(behind)} | {_ms(behind)} |")
-    print(f"| straight to gunicorn, {SLOW_CLIENTS} slow clients | {len(direct)} | {_ms(direct)} |")
+    print(f"| form page through nginx, no slow clients | {len(quiet)} | {_ms(quiet)} |")
+    print(
+        f"| form page through nginx, {SLOW_CLIENTS} slow clients | {len(behind)} | {_ms(behind)} |"
+    )
+    print(
+        f"| form page straight to gunicorn, {SLOW_CLIENTS} slow clients | {len(direct)} | "
+        f"{_ms(direct)} |"
+    )
+    print(
+        f"| history page straight to gunicorn, {SLOW_CLIENTS} slow clients | {len(history)} | "
+        f"{_ms(history)} |"
+    )
 
 
 if __name__ == "__main__":

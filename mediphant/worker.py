@@ -105,6 +105,12 @@ class LightFirstWorker(ThreadWorker):
             return b""  # the main pool's handler reports what went wrong
         return head
 
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:  # as gunicorn does with its own pool
+            self.light_pool.shutdown(wait=False)
+
     def handle_quit(self, sig: Any, frame: Any) -> None:
         self.light_pool.shutdown(wait=False)
         super().handle_quit(sig, frame)

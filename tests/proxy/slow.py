@@ -1,7 +1,7 @@
 """Slow clients: each sends a check's body one byte every 100 ms, holding whatever reads it.
 
-Shared by the proxy test and bench/slow_clients.py, which time a normal visitor's form
-page while they dribble, through nginx and straight to gunicorn.
+Shared by the proxy test and bench/slow_clients.py, which time a normal visitor's pages
+while they dribble, through nginx and straight to gunicorn.
 """
 
 from __future__ import annotations
@@ -31,11 +31,12 @@ HEAD = (
 
 @dataclass(frozen=True)
 class Route:
-    """How the slow clients connect and how the normal visitor asks for the form page."""
+    """How the slow clients connect and how the normal visitor asks for a page (path,
+    time-out; the status comes back)."""
 
     name: str
     connect: Callable[[float], socket.socket]
-    form_page: Callable[[float], int]
+    visit: Callable[[str, float], int]
 
 
 def through_nginx(proxy: Proxy) -> Route:
@@ -43,10 +44,10 @@ def through_nginx(proxy: Proxy) -> Route:
         raw = socket.create_connection(("127.0.0.1", proxy.https_port), timeout=timeout)
         return insecure_tls().wrap_socket(raw, server_hostname="localhost")
 
-    def form_page(timeout: float) -> int:
-        return fetch(proxy, "/", source="127.0.0.10", timeout=timeout).status
+    def visit(path: str, timeout: float) -> int:
+        return fetch(proxy, path, source="127.0.0.10", timeout=timeout).status
 
-    return Route("through nginx", connect, form_page)
+    return Route("through nginx", connect, visit)
 
 
 def straight_to_gunicorn(proxy: Proxy) -> Route:
@@ -56,15 +57,15 @@ def straight_to_gunicorn(proxy: Proxy) -> Route:
         sock.connect(str(proxy.socket))
         return sock
 
-    def form_page(timeout: float) -> int:
+    def visit(path: str, timeout: float) -> int:
         connection = UnixConnection(proxy.socket, timeout=timeout)
         try:
-            connection.request("GET", "/")
+            connection.request("GET", path)
             return connection.getresponse().status
         finally:
             connection.close()
 
-    return Route("straight to gunicorn", connect, form_page)
+    return Route("straight to gunicorn", connect, visit)
 
 
 def _dribble(route: Route, stop: threading.Event, held: list[bool], timeout: float) -> None:
@@ -105,18 +106,18 @@ def slow_clients(route: Route, timeout: float = 30) -> Iterator[list[bool]]:
             thread.join(timeout=10)
 
 
-def form_page_seconds(route: Route, visits: int, give_up: float) -> list[float]:
-    """How long the form page took on each of `visits` visits, one after another; stops at
-    the first that did not answer within `give_up` seconds (counted as `give_up`)."""
+def page_seconds(route: Route, visits: int, give_up: float, path: str = "/") -> list[float]:
+    """How long the page took on each of `visits` visits, one after another; stops at the
+    first that did not answer within `give_up` seconds (counted as `give_up`)."""
     seconds = []
     for _ in range(visits):
         started = time.perf_counter()
         try:
-            status = route.form_page(give_up)
+            status = route.visit(path, give_up)
         except TimeoutError:
             return [*seconds, give_up]
         if status != 200:
-            raise AssertionError(f"form page answered {status}")
+            raise AssertionError(f"{path} answered {status}")
         seconds.append(time.perf_counter() - started)
     return seconds
 
@@ -127,7 +128,7 @@ def wait_until_gunicorn_recovers(proxy: Proxy, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if route.form_page(5) == 200:
+            if route.visit("/", 5) == 200:
                 return
         except OSError:
             time.sleep(0.2)
