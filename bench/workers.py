@@ -59,6 +59,11 @@ MODELS = {
         "MEDIPHANT_DYNAMODB_MAX_WAITING": "1",  # one thread stays free, as with 4 and 3
     },
     "gthread, 4 threads": {"GUNICORN_WORKER_CLASS": "gthread", "GUNICORN_THREADS": "4"},
+    # The default: gthread's 4 threads and 2 more for the pages that need no table.
+    "gthread, 4 + 2 light threads": {
+        "GUNICORN_WORKER_CLASS": "mediphant.worker.LightFirstWorker",
+        "GUNICORN_THREADS": "4",
+    },
 }
 KINDS = ("form", "check_page", "check_api", "faq_page")
 
