@@ -43,6 +43,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.env == "production",
         PERMANENT_SESSION_LIFETIME=timedelta(days=settings.history_ttl_days),
+        # Only a response that changed the session sets its cookie. Refreshing it on every
+        # response let a slower concurrent request (the form's autocomplete, answered by
+        # the worker's light threads) overwrite a check's new cookie with the one it read.
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=64 * 1024,
         TESTING=settings.env == "testing",
         SETTINGS=settings,

@@ -69,6 +69,18 @@ def test_production_cookies_are_secure_httponly_lax(
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
 
 
+def test_only_a_response_that_changes_the_session_sets_its_cookie(client: FlaskClient) -> None:
+    """Requests run concurrently (the form's autocomplete beside a check): one that only read
+    the session must not send it back, or it could overwrite a newer cookie with older
+    contents (the check's country, its history ids) if it finished last."""
+    checked = client.post("/api/interactions", json={"medA": "warfarin", "medB": "ibuprofen"})
+    assert any(c.startswith("session=") for c in checked.headers.getlist("Set-Cookie"))
+    for path in ("/api/medications?q=warf", "/faq?q=missed+dose", "/api/history", "/healthz"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert not any(c.startswith("session=") for c in answer.headers.getlist("Set-Cookie"))
+
+
 def test_sessions_follow_the_secret_key_and_its_fallbacks(
     engine: ProxiedEngine, app: Flask, table_name: str
 ) -> None:
