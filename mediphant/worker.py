@@ -72,6 +72,11 @@ class LightFirstWorker(ThreadWorker):
     """gthread with a second, small pool (GUNICORN_LIGHT_THREADS, default 2) for light routes."""
 
     def init_process(self) -> None:
+        for listener in self.sockets:
+            if listener.sock.family in (socket.AF_INET, socket.AF_INET6):
+                # Wake for a new connection once its request has arrived (as nginx's
+                # `deferred`), so it is routed at once instead of waiting on the poller.
+                listener.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 1)
         self.light_pool = futures.ThreadPoolExecutor(
             max_workers=int(os.environ.get("GUNICORN_LIGHT_THREADS", "2")),
             thread_name_prefix="light",
