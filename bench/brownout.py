@@ -102,14 +102,12 @@ class Browser:
                 answer = self.conn.getresponse()
                 payload = answer.read()
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self.conn.close()
-                self.conn = None
+                self.close()
                 if attempt == 0:  # a keep-alive connection the server closed meanwhile
                     continue
                 raise
             except OSError:
-                self.conn.close()
-                self.conn = None
+                self.close()
                 raise
             for header, value in answer.getheaders():
                 if header.lower() == "set-cookie":
@@ -117,6 +115,12 @@ class Browser:
                     self.cookies[name] = rest.split(";", 1)[0]
             return answer.status, payload
         raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Drop the connection; the next request opens a new one."""
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
     def session_id(self) -> str | None:
         raw = self.cookies.get("session")
@@ -187,9 +191,8 @@ def visitor(base: str, stop: Any, out: Any, new_connections: bool = False) -> No
         except OSError:
             status = 0
         samples.append((started, name, time.monotonic() - started, status))
-        if new_connections and browser.conn is not None:
-            browser.conn.close()
-            browser.conn = None
+        if new_connections:
+            browser.close()
         i += 1
         time.sleep(0.05)
     out.put(samples)

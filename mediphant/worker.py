@@ -31,23 +31,20 @@ from gunicorn.workers.gthread import _DEFER, ThreadWorker
 
 from mediphant.store.guard import GUARD
 
+# The check form's paths: light, unless they show a check's result (see is_light).
+FORM_PATHS = frozenset({"/", "/interactions"})
 # Pages that answer without waiting for DynamoDB (FAQ analytics and the search budget's
 # counts are written by the background thread; the form page's history is optional).
-LIGHT_PATHS = frozenset(
-    {
-        "/",
-        "/interactions",
-        "/faq",
-        "/api/faq",
-        "/api/medications",
-        "/list",
-        "/healthz",
-        "/metrics",
-        "/privacy",
-    }
-)
+LIGHT_PATHS = FORM_PATHS | {
+    "/faq",
+    "/api/faq",
+    "/api/medications",
+    "/list",
+    "/healthz",
+    "/metrics",
+    "/privacy",
+}
 LIGHT_PREFIXES = ("/static/",)
-FORM_PATHS = frozenset({"/", "/interactions"})
 _REQUEST_LINE = re.compile(rb"(?:GET|HEAD) (/[^ ?#]*)([^ ]*) HTTP/1\.[01]\r\n")
 _RESULT_QUERY = re.compile(rb"[?&]med[AB]=")
 PEEK_BYTES = 1024
