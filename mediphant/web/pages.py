@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from mediphant.domain.validation import clean_country, validate_pair
 from mediphant.extensions import client_limit
-from mediphant.web import checking, country
+from mediphant.web import blank_form, checking, country
 from mediphant.web.forms import CheckForm
 from mediphant.web.identity import rotate_session
 
@@ -40,9 +40,20 @@ def check_page() -> str:
             for name, message in checked.errors.items():
                 form[name].errors = [message]
     history, available = checking.recent()
-    return render_template(
-        "check.html", form=form, result=result, history=history, history_available=available
-    )
+
+    def render(**context: object) -> str:
+        return render_template(
+            "check.html",
+            form=form,
+            result=result,
+            history=history,
+            history_available=available,
+            **context,
+        )
+
+    if blank_form.applies(history):
+        return blank_form.page((form.country.data, available), render)
+    return render()
 
 
 @bp.post("/interactions")

@@ -135,3 +135,52 @@ def test_unknown_path_gets_the_site_layout(client: FlaskClient) -> None:
     assert page.status_code == 404
     html = page.get_data(as_text=True)
     assert "There is no page at this address." in html and NOTICE in html
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+
+def test_a_new_visitors_form_page_is_the_template_with_their_own_token(
+    engine, table_name: str, app: Flask  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.conftest import make_app
+
+    guarded = make_app(engine, table_name, WTF_CSRF_ENABLED=True)
+    first, second = guarded.test_client(), guarded.test_client()
+    page_a = first.get("/").get_data(as_text=True)
+    page_b = second.get("/").get_data(as_text=True)  # from the rendered-once page
+    token_a, token_b = _token(page_a), _token(page_b)
+    assert token_a != token_b
+    assert page_a.count(token_a) == 1 and page_b.count(token_b) == 1
+    assert page_a.replace(token_a, "TOKEN") == page_b.replace(token_b, "TOKEN")
+    assert len(guarded.extensions["mediphant.blank_forms"]) == 1  # rendered once
+    # The same page as the template renders afresh (no cache while templates may change).
+    fresh = make_app(engine, table_name, WTF_CSRF_ENABLED=True, TEMPLATES_AUTO_RELOAD=True)
+    page_c = fresh.test_client().get("/").get_data(as_text=True)
+    assert page_c.replace(_token(page_c), "TOKEN") == page_a.replace(token_a, "TOKEN")
+    assert not fresh.extensions.get("mediphant.blank_forms")
+    # Each token is in its own visitor's session: it works there and nowhere else.
+    pair = {"medA": "warfarin", "medB": "ibuprofen"}
+    assert first.post("/interactions", data={**pair, "csrf_token": token_b}).status_code == 400
+    assert second.post("/interactions", data={**pair, "csrf_token": token_b}).status_code == 303
+    assert first.post("/interactions", data={**pair, "csrf_token": token_a}).status_code == 303
+
+
+def test_the_form_page_still_shows_what_is_the_visitors_own(app: Flask) -> None:
+    blank = app.test_client()
+    assert "No checks yet in this session." in blank.get("/").get_data(as_text=True)
+    british = app.test_client().get("/", headers={"Accept-Language": "en-GB"})
+    assert '<option value="UK" selected>' in british.get_data(as_text=True)
+    assert '<option value="UK" selected>' not in blank.get("/").get_data(as_text=True)
+
+    returning = app.test_client()
+    _check(returning, "warfarin", "ibuprofen")
+    html = returning.get("/").get_data(as_text=True)
+    assert _recent(html) == ["warfarin + ibuprofen"]
+    assert "No checks yet in this session." not in html
+
+    cleared = app.test_client()
+    cleared.post("/history/clear", data={"next": "check"})
+    assert "Your recent checks were cleared." in cleared.get("/").get_data(as_text=True)
+    assert "Your recent checks were cleared." not in cleared.get("/").get_data(as_text=True)
