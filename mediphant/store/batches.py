@@ -24,7 +24,9 @@ BACK_OFF = (0.02, 0.06)  # seconds between resends of unprocessed writes
 
 
 def _key(raw: dict[str, Any]) -> tuple[str, str]:
-    return raw["PK"]["S"], raw["SK"]["S"]
+    """(PK, SK) of an item or key in DynamoDB's JSON, or of a key as PynamoDB gives it."""
+    pk, sk = raw["PK"], raw["SK"]
+    return (pk["S"] if isinstance(pk, dict) else pk), (sk["S"] if isinstance(sk, dict) else sk)
 
 
 def write(puts: Sequence[Item] = (), deletes: Sequence[Item] = ()) -> list[Item]:
@@ -32,39 +34,45 @@ def write(puts: Sequence[Item] = (), deletes: Sequence[Item] = ()) -> list[Item]
 
     Raises the store's usual errors when DynamoDB does not answer at all.
     """
+    items = [*puts, *deletes]
+    operations = [
+        *(("put", item.serialize()) for item in puts),
+        *(("delete", item._get_keys()) for item in deletes),
+    ]
+    return [items[i] for i in write_serialized(operations)]
+
+
+def write_serialized(operations: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
+    """`write` for items already in DynamoDB's JSON: ("put", item) or ("delete", key).
+    Returns the positions of the operations that never landed."""
     connection = Item._get_connection()
     table = Item.Meta.table_name
-    operations: list[tuple[str, Item, dict[str, Any]]] = [
-        *(("put", item, item.serialize()) for item in puts),
-        *(("delete", item, item._get_keys()) for item in deletes),
-    ]
-    unwritten: list[Item] = []
+    unwritten: list[int] = []
     for start in range(0, len(operations), BATCH_SIZE):
-        chunk = operations[start : start + BATCH_SIZE]
+        chunk = list(range(start, min(start + BATCH_SIZE, len(operations))))
         while chunk:
             answer = connection.batch_write_item(
-                put_items=[raw for kind, _, raw in chunk if kind == "put"],
-                delete_items=[raw for kind, _, raw in chunk if kind == "delete"],
+                put_items=[operations[i][1] for i in chunk if operations[i][0] == "put"],
+                delete_items=[operations[i][1] for i in chunk if operations[i][0] == "delete"],
             )
-            chunk = _unprocessed(chunk, (answer or {}).get("UnprocessedItems", {}).get(table, []))
+            returned = _unprocessed_keys((answer or {}).get("UnprocessedItems", {}).get(table, []))
+            chunk = [i for i in chunk if _key(operations[i][1]) in returned]
             if not chunk:
                 break
             pause = random.uniform(*BACK_OFF)
             if GUARD.remaining() < pause:
-                unwritten.extend(item for _, item, _ in chunk)
+                unwritten.extend(chunk)
                 break
             time.sleep(pause)
     return unwritten
 
 
-def _unprocessed(
-    chunk: list[tuple[str, Item, dict[str, Any]]], returned: Iterable[dict[str, Any]]
-) -> list[tuple[str, Item, dict[str, Any]]]:
-    """The operations of `chunk` that DynamoDB handed back unprocessed."""
+def _unprocessed_keys(returned: Iterable[dict[str, Any]]) -> set[tuple[str, str]]:
+    """The keys of the writes that DynamoDB handed back unprocessed."""
     keys = set()
     for request in returned:
         if "PutRequest" in request:
             keys.add(_key(request["PutRequest"]["Item"]))
         elif "DeleteRequest" in request:
             keys.add(_key(request["DeleteRequest"]["Key"]))
-    return [op for op in chunk if (op[1].PK, op[1].SK) in keys]
+    return keys

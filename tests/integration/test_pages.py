@@ -142,7 +142,9 @@ def _token(html: str) -> str:
 
 
 def test_a_new_visitors_form_page_is_the_template_with_their_own_token(
-    engine, table_name: str, app: Flask  # type: ignore[no-untyped-def]
+    engine,
+    table_name: str,
+    app: Flask,  # type: ignore[no-untyped-def]
 ) -> None:
     from tests.conftest import make_app
 
