@@ -21,7 +21,7 @@ from mediphant.store import table
 from tests.browsing import Answer, Visitor
 from tests.conftest import INDEX_LAG, ProxiedEngine, eventually, make_app, stored
 from tests.faultproxy import FaultProxy
-from tests.live import PRODUCTION_STORAGE_LIMITS, serve
+from tests.live import PRODUCTION_STORAGE_LIMITS, away_from_minute_edge, serve
 
 FAULTS: dict[str, dict[str, Any]] = {
     "answers after 0.5 s": {"latency": 0.5},
@@ -173,7 +173,7 @@ def test_faq_searches_overshoot_the_shared_budget_by_a_bounded_few(
         "MEDIPHANT_DYNAMODB_SLOW": "3",
     }
     with serve(engine.url, table_name, workers=4, env=env) as base:
-        _away_from_minute_edge()
+        away_from_minute_edge()
         visitor = Visitor(base)
         with ThreadPoolExecutor(max_workers=16) as pool:
             answers = list(
@@ -192,9 +192,3 @@ def test_faq_searches_overshoot_the_shared_budget_by_a_bounded_few(
         assert eventually(lambda: counted() >= passed, seconds=2.0)
     with app.app_context():
         table.drop()
-
-
-def _away_from_minute_edge(margin: float = 15.0) -> None:
-    left = 60 - time.time() % 60
-    if left < margin:
-        time.sleep(left + 0.1)

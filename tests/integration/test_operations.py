@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from mediphant.store.local import LocalEngine, free_port
 from mediphant.web.observability import JsonFormatter
 from tests.conftest import ProxiedEngine, make_app
-from tests.live import serve
+from tests.live import away_from_minute_edge, serve
 
 
 def _sample(text: str, name: str, **labels: str) -> float:
@@ -77,6 +77,7 @@ def test_metrics_cover_requests_dynamodb_and_rate_limits(
 ) -> None:
     env = {"MEDIPHANT_RATE_LIMIT": "3 per minute"}
     with serve(engine.url, table_name, workers=2, env=env) as url:
+        away_from_minute_edge()  # all five in one clock-aligned window
         for _ in range(5):
             request = urllib.request.Request(
                 url + "/api/interactions",
