@@ -59,6 +59,9 @@ _CLASS_ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 _MED_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # "Tylenol (acetaminophen)"; the generic may itself hold parentheses ("insulin (any type)").
 _BRAND_WITH_GENERIC = re.compile(r"^(?P<first>[^()]+)\((?P<second>.+)\)\s*$")
+# Between the ingredients of a combination as people type it: "trimethoprim/
+# sulfamethoxazole", "benazepril + amlodipine", "acetaminophen and hydrocodone".
+_INGREDIENT_SEPARATOR = re.compile(r"\s*(?:[/+&,;-]|\band\b|\bwith\b|\bplus\b)\s*", re.IGNORECASE)
 # What people copy from a label after the name ("lisinopril 10mg", "Zoloft 50 mg tablets",
 # "metoprolol succinate ER", "Bactrim DS", "Eliquis 5mg BID"): strengths, oral dose forms,
 # release types, salts, how often it is taken and who it is for ("Children's Motrin"), none
@@ -113,6 +116,11 @@ def normalise(name: str) -> str:
 def compact(name: str) -> str:
     """Normalised key with spaces removed, so "co-codamol", "co codamol" and "cocodamol" meet."""
     return normalise(name).replace(" ", "")
+
+
+def _parts(name: str) -> list[str]:
+    """The compact keys of a combination's parts, as split where people separate them."""
+    return [key for key in map(compact, _INGREDIENT_SEPARATOR.split(name)) if key]
 
 
 def without_label_words(name: str) -> list[str]:
@@ -301,6 +309,22 @@ class Formulary:
         self._components: dict[str, tuple[Medication, ...]] = {
             med.id: self._expand(med) for med in self._medications.values()
         }
+        # Combinations by their parts, for typing them in another order: by the words of
+        # a name such as "sulfamethoxazole-trimethoprim", and a product by its ingredients.
+        # A set that would mean two medicines means neither.
+        combinations: dict[frozenset[str], set[str]] = {}
+        for entry in entries:
+            parts = frozenset(_parts(entry.text))
+            if len(parts) > 1:
+                combinations.setdefault(parts, set()).add(entry.medication.id)
+        for med in self._medications.values():
+            if len(set(med.ingredients)) > 1:
+                combinations.setdefault(frozenset(med.ingredients), set()).add(med.id)
+        self._combinations: dict[frozenset[str], Medication] = {
+            parts: self._medications[next(iter(ids))]
+            for parts, ids in combinations.items()
+            if len(ids) == 1
+        }
 
         entries.sort(key=lambda e: (_KIND_ORDER[e.kind], e.norm))
         self._entries: tuple[_NameEntry, ...] = tuple(entries)
@@ -443,7 +467,9 @@ class Formulary:
             entry = self._exact.get(compact(query))
             if entry is not None:
                 return self._from_entry(query, entry, False, country)
-            return self._resolve_brand_with_generic(query, country)
+            return self._resolve_brand_with_generic(query, country) or self._resolve_combination(
+                query, country
+            )
         if len(compact(query)) < CORRECTION_MIN_LENGTH:
             return None
         return self._correct(query, normalise(query), country)
@@ -532,6 +558,26 @@ class Formulary:
                     countries=meaning.countries,
                 )
         return None
+
+    def _resolve_combination(self, query: str, country: str | None) -> Resolution | None:
+        """A combination product typed as its ingredients, in any order and with any
+        separator ("trimethoprim/sulfamethoxazole" is sulfamethoxazole-trimethoprim).
+        Every part must be an exact name, and the product's ingredients exactly theirs."""
+        parts = _parts(query)
+        if len(parts) < 2:
+            return None
+        found = self._combinations.get(frozenset(parts))
+        if found is None:
+            ingredients: set[str] = set()
+            for part in parts:
+                entry = self._exact.get(part)
+                if entry is None or part in self._meanings:
+                    return None
+                ingredients.update(entry.medication.ingredients or (entry.medication.id,))
+            found = self._combinations.get(frozenset(ingredients))
+        if found is None:
+            return None
+        return Resolution(query, found, found.name, True, (), "name", country=country)
 
     def _correct(self, query: str, norm: str, country: str | None) -> Resolution | None:
         """Return the single clear fuzzy match, or None when no candidate is clearly best."""

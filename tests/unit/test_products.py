@@ -49,6 +49,47 @@ def test_every_product_name_resolves_to_it_and_expands(real: Checker) -> None:
                 assert not res.corrected
 
 
+def test_every_product_typed_as_its_ingredients_in_any_order_resolves_to_it(
+    real: Checker,
+) -> None:
+    f = real.formulary
+    for product in _products(real):
+        names = [f.get(i).name for i in product.ingredients]
+        if len(names) < 2:  # a route of one medicine ("budesonide-inhaled")
+            continue
+        for typed in (
+            " / ".join(reversed(names)),
+            " and ".join(names),
+            "+".join(names[1:] + names[:1]),
+        ):
+            res = f.resolve(typed)
+            assert res.medication is not None and res.medication.id == product.id, typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("trimethoprim/sulfamethoxazole", "sulfamethoxazole-trimethoprim"),
+        ("clavulanate + amoxicillin", "amoxicillin-clavulanate"),
+        ("APAP/hydrocodone", "hydrocodone-acetaminophen"),
+        ("HCTZ and losartan", "losartan-hydrochlorothiazide"),
+    ],
+)
+def test_a_combination_named_in_another_order_or_by_synonyms(
+    real: Checker, typed: str, expected: str
+) -> None:
+    res = real.formulary.resolve(typed)
+    assert res.medication is not None and res.medication.id == expected
+
+
+@pytest.mark.parametrize("typed", ["warfarin/aspirin", "ibuprofen and warfarin"])
+def test_two_medicines_in_one_field_that_no_product_combines_stay_unknown(
+    real: Checker, typed: str
+) -> None:
+    assert real.formulary.resolve(typed).medication is None
+    assert real.check(typed, "omeprazole").status == "unknown"
+
+
 def test_every_product_is_a_duplicate_of_each_ingredient(real: Checker) -> None:
     problems = []
     for product in _products(real):
