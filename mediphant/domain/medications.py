@@ -69,7 +69,8 @@ _INGREDIENT_SEPARATOR = re.compile(r"\s*(?:[/+&,;-]|\band\b|\bwith\b|\bplus\b)\s
 # patch, drops) or the ingredients (PM, D, DM, a single digit as in "Tylenol 3") are kept.
 _STRENGTH = re.compile(
     r"\b\d+(?:[.,]\d+)?(?:\s*/\s*\d+(?:[.,]\d+)?)*\s*"
-    r"(?:mg|mcg|µg|μg|ug|gm?|grams?|ml|meq|iu|units?|%)(?:\s*/\s*(?:ml|dose|tab(?:let)?))?"
+    r"(?:micrograms?|milligrams?|milli?lit(?:re|er)s?|mg|mcg|µg|μg|ug|gm?|grams?|ml|meq|iu|"
+    r"units?|%)(?:\s*/\s*(?:ml|dose|tab(?:let)?))?"
     r"(?![\w%])"
     r"|\b\d+(?:[.,]\d+)?(?:\s*/\s*\d+(?:[.,]\d+)?)+\b"
 )
@@ -84,6 +85,16 @@ _LABEL_WORDS = re.compile(
     r"children'?s|childrens|kids'?|junior|infants'?|"
     r"hcl|hydrochloride|besylate|besilate|succinate|tartrate|maleate|mesylate|fumarate|"
     r"hyclate|monohydrate)\b"
+)
+# Inhaler devices and forms after a name ("ProAir HFA", "Spiriva Respimat", "salbutamol
+# nebules"). Read past only towards the medicine's inhaled form where the data has one
+# ("budesonide Turbuhaler" is inhaled budesonide, not the capsules).
+_INHALER_WORDS = re.compile(
+    r"\b(?:hfa|mdi|dpi|diskus|ellipta|respimat|evohaler|turbuhaler|accuhaler|easyhaler|"
+    r"redihaler|digihaler|handihaler|flexhaler|twisthaler|genuair|breezhaler|aerosphere|"
+    r"pressair|inhalers?|inhalation(?:\s+(?:aerosol|powder|solution))?|puffers?|nebules|"
+    r"nebuli[sz]er(?:\s+solution)?)\b",
+    re.IGNORECASE,
 )
 _TRAILING_SALT = re.compile(r"(?<=\w)\s+(?:sodium|potassium)\b")
 _BARE_NUMBER = re.compile(r"(?<![\w.,])(?:\d{2,}(?:[.,]\d+)?|\d+[.,]\d+)(?![\w.,])")
@@ -309,6 +320,11 @@ class Formulary:
         self._components: dict[str, tuple[Medication, ...]] = {
             med.id: self._expand(med) for med in self._medications.values()
         }
+        self._inhaled: dict[str, Medication] = {
+            med.ingredients[0]: med
+            for med in self._medications.values()
+            if med.route == "inhaled" and len(med.ingredients) == 1
+        }
         # Combinations by their parts, for typing them in another order: by the words of
         # a name such as "sulfamethoxazole-trimethoprim", and a product by its ingredients.
         # A set that would mean two medicines means neither.
@@ -429,9 +445,15 @@ class Formulary:
         # says so (the page shows "Showing results for lisinopril (you typed ...)"). Every
         # reading is looked up exactly before any is corrected for a typo.
         readings = [query, *without_label_words(query)]
+        # Then without an inhaler's name, read towards the inhaled form (_inhaled_form).
+        stripped = (" ".join(_INHALER_WORDS.sub(" ", r).split()) for r in readings)
+        seen = {compact(r) for r in readings}
+        inhaled = [text for text in dict.fromkeys(stripped) if text and compact(text) not in seen]
         for fuzzy in (False, True):
-            for n, reading in enumerate(readings):
+            for n, reading in enumerate(readings + inhaled):
                 found = self._resolve_name(reading, country, fuzzy)
+                if found is not None and n >= len(readings):
+                    found = self._inhaled_form(found)
                 if found is not None:
                     return found if n == 0 else replace(found, query=query, corrected=True)
             if not fuzzy:
@@ -440,6 +462,14 @@ class Formulary:
                 if group is not None:
                     return replace(group, query=query, country=country)
         return Resolution(query, None, None, False, self.suggest(normalise(query)), country=country)
+
+    def _inhaled_form(self, found: Resolution) -> Resolution:
+        """The inhaled product of a medicine read without its inhaler's name, if it has one."""
+        med = found.medication
+        product = self._inhaled.get(med.id) if med is not None else None
+        if product is None:
+            return found
+        return replace(found, medication=product, matched_name=product.name, matched_kind="name")
 
     def _group(self, text: str) -> Resolution | None:
         """Text that names a group of medicines: unresolved, with some members as suggestions."""

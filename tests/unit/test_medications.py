@@ -464,6 +464,14 @@ def test_real_typos(real: Formulary, typed: str, med_id: str) -> None:
         ("Eliquis 5mg BID", "apixaban"),
         ("Xarelto 20 mg once daily", "rivaroxaban"),
         ("metoprolol 25 mg twice a day", "metoprolol"),
+        # An inhaler's device name: the medicine, in its inhaled form where it has one.
+        ("ProAir HFA", "albuterol"),
+        ("Ventolin Evohaler 100 micrograms", "albuterol"),
+        ("salbutamol nebules", "albuterol"),
+        ("Spiriva Respimat", "tiotropium"),
+        ("Seretide Accuhaler", "fluticasone-salmeterol"),
+        ("Symbicort Turbuhaler", "budesonide-formoterol"),  # not Pulmicort Turbuhaler
+        ("budesonide Turbuhaler", "budesonide-inhaled"),  # not the capsules
     ],
 )
 def test_real_names_as_copied_from_a_label(real: Formulary, typed: str, med_id: str) -> None:
