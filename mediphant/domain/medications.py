@@ -96,6 +96,9 @@ _INHALER_WORDS = re.compile(
     r"nebuli[sz]er(?:\s+solution)?)\b",
     re.IGNORECASE,
 )
+# A release type ending a brand ("Entocort EC", "Nurtec ODT", "Xtampza ER"): the bare
+# brand names the same medicine, so it is found too unless it is another name already.
+_BRAND_RELEASE = re.compile(r"(?<=[A-Za-z]{4})[\s-]+(?:EC|XL|XR|ER|SR|CR|LA|ODT|DR)$")
 _TRAILING_SALT = re.compile(r"(?<=\w)\s+(?:sodium|potassium)\b")
 _BARE_NUMBER = re.compile(r"(?<![\w.,])(?:\d{2,}(?:[.,]\d+)?|\d+[.,]\d+)(?![\w.,])")
 # How a product reaches the body; rules are written for the oral form unless a note says otherwise.
@@ -314,6 +317,15 @@ class Formulary:
                         f"({other.kind} of {other.medication.id!r}) normalise to the same "
                         f"key {entry.compact!r}"
                     )
+        # "Entocort" for "Entocort EC": a bare brand where no other name has that key.
+        for med in self._medications.values():
+            limited = dict(med.brand_countries)
+            for brand in med.brands:
+                bare = _BRAND_RELEASE.sub("", brand)
+                entry = _NameEntry(bare, "brand", med, normalise(bare), compact(bare))
+                if bare != brand and brand not in limited and entry.compact not in self._exact:
+                    self._exact[entry.compact] = entry
+                    entries.append(entry)
         errors += _product_errors(self._medications)
         if errors:
             raise ValueError("invalid medication data:\n- " + "\n- ".join(errors))

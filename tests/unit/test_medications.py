@@ -483,6 +483,20 @@ def test_real_names_as_copied_from_a_label(real: Formulary, typed: str, med_id: 
 
 
 @pytest.mark.parametrize(
+    ("typed", "med_id"),
+    [("Entocort", "budesonide"), ("Nurtec", "rimegepant"), ("xtampza", "oxycodone")],
+)
+def test_a_brand_without_its_release_type(real: Formulary, typed: str, med_id: str) -> None:
+    res = real.resolve(typed)
+    assert res.medication is not None and res.medication.id == med_id
+
+
+def test_a_bare_brand_never_takes_another_medicines_name(real: Formulary) -> None:
+    # "Zantac 360" is famotidine; "Zantac" was ranitidine: never read one as the other.
+    assert real.resolve("Zantac").medication is None
+
+
+@pytest.mark.parametrize(
     ("typed", "read_as", "not_as"),
     [
         # The words that change what is taken stay: a product number, a combination, a route.
