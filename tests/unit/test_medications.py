@@ -491,6 +491,12 @@ def test_a_brand_without_its_release_type(real: Formulary, typed: str, med_id: s
     assert res.medication is not None and res.medication.id == med_id
 
 
+def test_a_nasal_spray_is_not_the_capsules(real: Formulary) -> None:
+    rhinocort = real.resolve("Rhinocort").medication
+    assert rhinocort is not None and rhinocort.route == "nasal"
+    assert [m.id for m in real.components(rhinocort)] == ["budesonide"]
+
+
 def test_a_bare_brand_never_takes_another_medicines_name(real: Formulary) -> None:
     # "Zantac 360" is famotidine; "Zantac" was ranitidine: never read one as the other.
     assert real.resolve("Zantac").medication is None
