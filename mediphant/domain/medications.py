@@ -509,8 +509,10 @@ class Formulary:
             entry = self._exact.get(compact(query))
             if entry is not None:
                 return self._from_entry(query, entry, False, country)
-            return self._resolve_brand_with_generic(query, country) or self._resolve_combination(
-                query, country
+            return (
+                self._resolve_brand_with_generic(query, country)
+                or self._resolve_brand_and_generic(query, country)
+                or self._resolve_combination(query, country)
             )
         if len(compact(query)) < CORRECTION_MIN_LENGTH:
             return None
@@ -585,6 +587,17 @@ class Formulary:
             return None
         first = self._exact.get(compact(match["first"]))
         second = self._exact.get(compact(match["second"]))
+        return self._agreeing(query, first, second, False, country)
+
+    def _agreeing(
+        self,
+        query: str,
+        first: _NameEntry | None,
+        second: _NameEntry | None,
+        corrected: bool,
+        country: str | None,
+    ) -> Resolution | None:
+        """The meaning of `first` that is the medicine `second` names, if one is."""
         if first is None or second is None:
             return None
         for meaning in self._meanings.get(first.compact, [first]):
@@ -593,12 +606,27 @@ class Formulary:
                     query,
                     meaning.medication,
                     meaning.text,
-                    False,
+                    corrected,
                     (),
                     meaning.kind,
                     country=country,
                     countries=meaning.countries,
                 )
+        return None
+
+    def _resolve_brand_and_generic(self, query: str, country: str | None) -> Resolution | None:
+        """Two names of one medicine side by side, as a box prints them ("apixaban Eliquis",
+        "Lixiana edoxaban"): that medicine. Names of two different medicines are not."""
+        words = normalise(query).split()
+        for cut in range(1, len(words)):
+            left = self._exact.get("".join(words[:cut]))
+            right = self._exact.get("".join(words[cut:]))
+            brand, other = (
+                (right, left) if left is not None and left.kind != "brand" else (left, right)
+            )
+            found = self._agreeing(query, brand, other, True, country)
+            if found is not None:
+                return found
         return None
 
     def _resolve_combination(self, query: str, country: str | None) -> Resolution | None:

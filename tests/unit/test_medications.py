@@ -491,6 +491,23 @@ def test_a_brand_without_its_release_type(real: Formulary, typed: str, med_id: s
     assert res.medication is not None and res.medication.id == med_id
 
 
+@pytest.mark.parametrize(
+    ("typed", "med_id"),
+    [
+        ("apixaban Eliquis", "apixaban"),
+        ("Lixiana edoxaban 60mg", "edoxaban"),
+        ("paracetamol Panadol", "acetaminophen"),
+    ],
+)
+def test_a_brand_and_its_generic_side_by_side(real: Formulary, typed: str, med_id: str) -> None:
+    res = real.resolve(typed)
+    assert res.medication is not None and res.medication.id == med_id and res.corrected
+
+
+def test_two_medicines_side_by_side_are_not_read_as_one(real: Formulary) -> None:
+    assert real.resolve("Advil Tylenol").medication is None
+
+
 def test_a_nasal_spray_is_not_the_capsules(real: Formulary) -> None:
     rhinocort = real.resolve("Rhinocort").medication
     assert rhinocort is not None and rhinocort.route == "nasal"
