@@ -509,9 +509,10 @@ def test_two_medicines_side_by_side_are_not_read_as_one(real: Formulary) -> None
 
 
 def test_a_nasal_spray_is_not_the_capsules(real: Formulary) -> None:
-    rhinocort = real.resolve("Rhinocort").medication
-    assert rhinocort is not None and rhinocort.route == "nasal"
-    assert [m.id for m in real.components(rhinocort)] == ["budesonide"]
+    for spray, ingredient in (("Rhinocort", "budesonide"), ("Beconase", "beclomethasone")):
+        product = real.resolve(spray).medication
+        assert product is not None and product.route == "nasal"
+        assert [m.id for m in real.components(product)] == [ingredient]
 
 
 def test_a_bare_brand_never_takes_another_medicines_name(real: Formulary) -> None:
