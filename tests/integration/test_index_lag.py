@@ -109,6 +109,20 @@ def test_a_batch_never_processed_is_reported_not_saved(
     assert page.status == 200 and "History is unavailable" in page.body.decode()
 
 
+def test_half_unprocessed_deletes_are_finished(
+    lagging: str, proxy: FaultProxy, dynamodb: Any, table_name: str
+) -> None:
+    visitor = Visitor(lagging)
+    visitor.submit("/list", {"med": LIST})
+    assert len(stored(dynamodb, table_name, "QUERY")) == 10
+    proxy.update(unprocessed=0.5)
+    before = proxy.counts.get("BatchWriteItem", 0)
+    erased = visitor.request("DELETE", "/api/my-data")
+    assert erased.status == 200 and erased.json()["deleted"]["QUERY"] == 10
+    assert stored(dynamodb, table_name, "QUERY") == []
+    assert proxy.counts.get("BatchWriteItem", 0) - before >= 2  # the held-back half resent
+
+
 def test_erase_my_data_stays_erased(lagging: str, dynamodb: Any, table_name: str) -> None:
     visitor = Visitor(lagging)
     visitor.submit("/list", {"med": LIST[:3]})
