@@ -62,6 +62,13 @@ NO_INTERACTION_ADVICE = (
 )
 UNKNOWN_ADVICE = "Check the spelling or try the generic name; ask a pharmacist before combining."
 DUPLICATE_MECHANISM = "Taking both doubles the dose of the same active ingredient."
+# How a rule's medicine is taken, in the note on a product of another route.
+_ROUTE_WORDING = {
+    "oral": "taken by mouth",
+    "inhaled": "inhaled",
+    "nasal": "used as a nasal spray",
+    "topical": "used on the skin",
+}
 
 
 class Severity(Enum):
@@ -486,8 +493,9 @@ class Checker:
                 continue
             note = via.route_note
             if note is None:
+                how = _ROUTE_WORDING[med.route]
                 parts.append(
-                    f"this rule concerns {med.name} taken by mouth; no source we cite speaks "
+                    f"this rule concerns {med.name} {how}; no source we cite speaks "
                     f"to the {via.route} form in {via.name}"
                 )
                 continue

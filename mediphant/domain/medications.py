@@ -86,15 +86,30 @@ _LABEL_WORDS = re.compile(
     r"hcl|hydrochloride|besylate|besilate|succinate|tartrate|maleate|mesylate|fumarate|"
     r"hyclate|monohydrate)\b"
 )
-# Inhaler devices and forms after a name ("ProAir HFA", "Spiriva Respimat", "salbutamol
-# nebules"). Read past only towards the medicine's inhaled form where the data has one
-# ("budesonide Turbuhaler" is inhaled budesonide, not the capsules).
+# Words after a name that say how it is used: an inhaler's device or form ("ProAir HFA",
+# "Spiriva Respimat", "salbutamol nebules"), a nasal spray ("fluticasone nasal spray", "GTN
+# spray"), a skin form ("diclofenac cream"). Read past towards the medicine's form of that
+# route where the data has one ("budesonide Turbuhaler" is inhaled budesonide, not the
+# capsules). Without one, inhaler and spray words fall back to the medicine itself (its own
+# rules, never fewer); skin words do not, as rules written for tablets would overstate a cream.
 _INHALER_WORDS = re.compile(
     r"\b(?:hfa|mdi|dpi|diskus|ellipta|respimat|evohaler|turbuhaler|accuhaler|easyhaler|"
     r"redihaler|digihaler|handihaler|flexhaler|twisthaler|genuair|breezhaler|aerosphere|"
     r"pressair|inhalers?|inhalation(?:\s+(?:aerosol|powder|solution))?|puffers?|nebules|"
     r"nebuli[sz]er(?:\s+solution)?)\b",
     re.IGNORECASE,
+)
+_NASAL_WORDS = re.compile(
+    r"\b(?:(?:nasal|nose)(?:\s+(?:sprays?|drops|mists?|pumps?))?|sprays?)\b", re.IGNORECASE
+)
+_SKIN_WORDS = re.compile(
+    r"\b(?:gels?|creams?|ointments?|emulgel|foams?|mousse|lotions?|topical|rub)\b", re.IGNORECASE
+)
+# (route, its words, whether a medicine without a form of that route is read as itself)
+_ROUTE_WORDS = (
+    ("inhaled", _INHALER_WORDS, True),
+    ("nasal", _NASAL_WORDS, True),
+    ("topical", _SKIN_WORDS, False),
 )
 # A release type ending a brand ("Entocort EC", "Nurtec ODT", "Xtampza ER"): the bare
 # brand names the same medicine, so it is found too unless it is another name already.
@@ -332,10 +347,11 @@ class Formulary:
         self._components: dict[str, tuple[Medication, ...]] = {
             med.id: self._expand(med) for med in self._medications.values()
         }
-        self._inhaled: dict[str, Medication] = {
-            med.ingredients[0]: med
+        # A medicine's single-ingredient product of each route ("budesonide-inhaled").
+        self._forms: dict[tuple[str, str], Medication] = {
+            (med.route, med.ingredients[0]): med
             for med in self._medications.values()
-            if med.route == "inhaled" and len(med.ingredients) == 1
+            if med.route != "oral" and len(med.ingredients) == 1
         }
         # Combinations by their parts, for typing them in another order: by the words of
         # a name such as "sulfamethoxazole-trimethoprim", and a product by its ingredients.
@@ -457,17 +473,25 @@ class Formulary:
         # says so (the page shows "Showing results for lisinopril (you typed ...)"). Every
         # reading is looked up exactly before any is corrected for a typo.
         readings = [query, *without_label_words(query)]
-        # Then without an inhaler's name, read towards the inhaled form (_inhaled_form).
-        stripped = (" ".join(_INHALER_WORDS.sub(" ", r).split()) for r in readings)
+        # Then without the words of a route, read towards that route's form (_route_form).
         seen = {compact(r) for r in readings}
-        inhaled = [text for text in dict.fromkeys(stripped) if text and compact(text) not in seen]
+        routed: list[tuple[str, str, bool]] = []
+        for route, words, fallback in _ROUTE_WORDS:
+            for reading in readings:
+                text = " ".join(words.sub(" ", reading).split())
+                if text and compact(text) not in seen:
+                    seen.add(compact(text))
+                    routed.append((text, route, fallback))
         for fuzzy in (False, True):
-            for n, reading in enumerate(readings + inhaled):
+            for n, reading in enumerate(readings):
                 found = self._resolve_name(reading, country, fuzzy)
-                if found is not None and n >= len(readings):
-                    found = self._inhaled_form(found)
                 if found is not None:
                     return found if n == 0 else replace(found, query=query, corrected=True)
+            for reading, route, fallback in routed:
+                found = self._resolve_name(reading, country, fuzzy)
+                found = found and self._route_form(found, route, fallback)
+                if found is not None:
+                    return replace(found, query=query, corrected=True)
             if not fuzzy:
                 # "statin" names a group: never correct it into a look-alike drug (nystatin).
                 group = next(filter(None, map(self._group, readings)), None)
@@ -475,12 +499,15 @@ class Formulary:
                     return replace(group, query=query, country=country)
         return Resolution(query, None, None, False, self.suggest(normalise(query)), country=country)
 
-    def _inhaled_form(self, found: Resolution) -> Resolution:
-        """The inhaled product of a medicine read without its inhaler's name, if it has one."""
+    def _route_form(self, found: Resolution, route: str, fallback: bool) -> Resolution | None:
+        """A medicine named with the words of a route: its product of that route if it has
+        one, or the medicine itself if it is of that route or `fallback` allows; else None."""
         med = found.medication
-        product = self._inhaled.get(med.id) if med is not None else None
-        if product is None:
+        if med is None or med.route == route:
             return found
+        product = self._forms.get((route, med.id))
+        if product is None:
+            return found if fallback else None
         return replace(found, medication=product, matched_name=product.name, matched_kind="name")
 
     def _group(self, text: str) -> Resolution | None:

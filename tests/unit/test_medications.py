@@ -472,6 +472,15 @@ def test_real_typos(real: Formulary, typed: str, med_id: str) -> None:
         ("Seretide Accuhaler", "fluticasone-salmeterol"),
         ("Symbicort Turbuhaler", "budesonide-formoterol"),  # not Pulmicort Turbuhaler
         ("budesonide Turbuhaler", "budesonide-inhaled"),  # not the capsules
+        # A nasal spray: the nasal product where there is one, else the medicine itself.
+        ("fluticasone nose spray 50 mcg", "fluticasone-nasal"),
+        ("Flonase nasal spray", "fluticasone-nasal"),
+        ("mometasone spray", "mometasone-nasal"),
+        ("budesonide nasal", "budesonide-nasal"),
+        ("GTN spray", "nitroglycerin"),
+        # A skin form: the topical product where there is one.
+        ("diclofenac cream", "diclofenac-topical"),
+        ("ibuprofen gel 5%", "ibuprofen-topical"),
     ],
 )
 def test_real_names_as_copied_from_a_label(real: Formulary, typed: str, med_id: str) -> None:
@@ -480,6 +489,13 @@ def test_real_names_as_copied_from_a_label(real: Formulary, typed: str, med_id: 
     res = real.resolve(typed)
     assert res.medication is not None and res.medication.id == med_id
     assert res.corrected is True and res.query == typed
+
+
+@pytest.mark.parametrize("typed", ["hydrocortisone cream", "amoxicillin ointment"])
+def test_a_skin_form_is_never_read_as_the_tablets(real: Formulary, typed: str) -> None:
+    """Rules written for tablets would overstate a cream: without a topical product in the
+    data the name stays unknown (with suggestions), never the oral medicine."""
+    assert real.resolve(typed).medication is None
 
 
 @pytest.mark.parametrize(

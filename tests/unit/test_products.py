@@ -223,6 +223,37 @@ def test_inhaled_product_notes_an_oral_only_source(real: Checker) -> None:
     assert "taken by mouth" in result.explanation
 
 
+@pytest.mark.parametrize(
+    ("spray", "inhaler", "inhibitor"),
+    [("Flonase", "Flovent", "ritonavir"), ("Nasonex", "Asmanex", "ketoconazole")],
+)
+def test_nasal_steroid_is_its_own_product_and_cites_its_own_label(
+    real: Checker, spray: str, inhaler: str, inhibitor: str
+) -> None:
+    """A nasal spray is not a brand of the inhaler: it is named as the nasal form, and the
+    CYP3A4 warning reaches it with the nasal label's own words and source."""
+    nasal = real.formulary.resolve(spray).medication
+    assert nasal is not None and nasal.route == "nasal"
+    assert spray not in real.formulary.resolve(inhaler).medication.brands
+    result = real.check(spray, inhibitor)
+    assert result.severity == real.check(inhaler, inhibitor).severity
+    assert "the nasal spray's own label" in result.explanation
+    assert "taken by mouth" not in result.explanation
+    assert any("nasal spray" in s.title.lower() for s in result.sources)
+
+
+def test_every_route_has_its_wording_in_route_notes() -> None:
+    from mediphant.domain.interactions import _ROUTE_WORDING
+    from mediphant.domain.medications import ROUTES
+
+    assert set(_ROUTE_WORDING) == set(ROUTES)
+
+
+def test_nasacort_is_the_nasal_spray_not_the_injection(real: Checker) -> None:
+    assert real.formulary.resolve("Nasacort").medication.id == "triamcinolone-nasal"
+    assert real.formulary.resolve("Kenalog").medication.id == "triamcinolone"
+
+
 def test_inhaled_ingredient_rules_need_no_route_note(real: Checker) -> None:
     result = real.check("Advair", "ritonavir")
     assert result.severity == Severity.MAJOR.value
