@@ -66,7 +66,7 @@ DUPLICATE_MECHANISM = "Taking both doubles the dose of the same active ingredien
 _ROUTE_WORDING = {
     "oral": "taken by mouth",
     "inhaled": "inhaled",
-    "nasal": "used as a nasal spray",
+    "nasal": "used in the nose",
     "topical": "used on the skin",
 }
 
@@ -551,11 +551,26 @@ class Checker:
             f"Take only one product containing {ingredient.name}; check labels for the same "
             "active ingredient."
         )
+        severity, mechanism = Severity.MAJOR, DUPLICATE_MECHANISM
+        routes = [(via or med).route for med, via, _ in (side_a, side_b)]
+        if routes[0] != routes[1]:
+            # A nasal spray and an inhaler of one steroid are often prescribed together:
+            # the amounts add up, but neither is a second dose of the other.
+            severity = Severity.MODERATE
+            mechanism = (
+                f"Both contain {ingredient.name}, one {_ROUTE_WORDING[routes[0]]} and one "
+                f"{_ROUTE_WORDING[routes[1]]}: together more of it reaches the body than from "
+                "either one."
+            )
+            advice = (
+                "Tell your doctor or pharmacist that you use both, so the total is taken into "
+                "account; do not use more of either than directed."
+            )
         return Finding(
             rule_id=f"duplicate:{ingredient.id}",
-            severity=Severity.MAJOR,
+            severity=severity,
             reason=f"{shown[0]} and {shown[1]} both contain {ingredient.name}",
-            mechanism=DUPLICATE_MECHANISM,
+            mechanism=mechanism,
             advice=f"{advice} {warning}".strip(),
             sources=(DUPLICATE_SOURCE, *warning_sources),
             explanation="; ".join(dict.fromkeys(n for n in notes if n)),

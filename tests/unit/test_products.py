@@ -242,6 +242,27 @@ def test_nasal_steroid_is_its_own_product_and_cites_its_own_label(
     assert any("nasal spray" in s.title.lower() for s in result.sources)
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "severity"),
+    [
+        ("Flonase", "Flovent", Severity.MODERATE),  # nasal and inhaled: both prescribed
+        ("ibuprofen gel", "Advil", Severity.MODERATE),
+        ("Pulmicort", "Symbicort", Severity.MAJOR),  # two inhalers: a second dose
+        ("Lemsip", "Tylenol", Severity.MAJOR),
+    ],
+)
+def test_one_ingredient_by_two_routes_is_not_a_double_dose(
+    real: Checker, a: str, b: str, severity: Severity
+) -> None:
+    result = real.check(a, b)
+    assert result.status == "duplicate" and result.severity == severity.value
+    finding = result.findings[0]
+    if severity is Severity.MODERATE:
+        assert "one used" in finding.mechanism and "Take only one" not in finding.advice
+    else:
+        assert finding.advice.startswith("Take only one")
+
+
 def test_every_route_has_its_wording_in_route_notes() -> None:
     from mediphant.domain.interactions import _ROUTE_WORDING
     from mediphant.domain.medications import ROUTES
