@@ -473,21 +473,13 @@ class Formulary:
         # says so (the page shows "Showing results for lisinopril (you typed ...)"). Every
         # reading is looked up exactly before any is corrected for a typo.
         readings = [query, *without_label_words(query)]
-        # Then without the words of a route, read towards that route's form (_route_form).
-        seen = {compact(r) for r in readings}
-        routed: list[tuple[str, str, bool]] = []
-        for route, words, fallback in _ROUTE_WORDS:
-            for reading in readings:
-                text = " ".join(words.sub(" ", reading).split())
-                if text and compact(text) not in seen:
-                    seen.add(compact(text))
-                    routed.append((text, route, fallback))
         for fuzzy in (False, True):
             for n, reading in enumerate(readings):
                 found = self._resolve_name(reading, country, fuzzy)
                 if found is not None:
                     return found if n == 0 else replace(found, query=query, corrected=True)
-            for reading, route, fallback in routed:
+            # Then without the words of a route, read towards that route's form.
+            for reading, route, fallback in _routed(readings):
                 found = self._resolve_name(reading, country, fuzzy)
                 found = found and self._route_form(found, route, fallback)
                 if found is not None:
@@ -767,6 +759,19 @@ class Formulary:
                 if len(out) == limit:
                     break
         return out
+
+
+def _routed(readings: list[str]) -> list[tuple[str, str, bool]]:
+    """Each reading without the words of a route: (text, route, fallback), new texts only."""
+    seen = {compact(r) for r in readings}
+    routed: list[tuple[str, str, bool]] = []
+    for route, words, fallback in _ROUTE_WORDS:
+        for reading in readings:
+            text = " ".join(words.sub(" ", reading).split())
+            if text and compact(text) not in seen:
+                seen.add(compact(text))
+                routed.append((text, route, fallback))
+    return routed
 
 
 def _product_errors(meds: Mapping[str, Medication]) -> list[str]:
