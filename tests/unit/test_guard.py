@@ -8,7 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from mediphant.config import Settings
 from mediphant.store.guard import (
@@ -19,6 +24,7 @@ from mediphant.store.guard import (
     Guard,
     Limits,
     Skipped,
+    resendable,
 )
 from tests.live import PRODUCTION_STORAGE_LIMITS
 
@@ -115,6 +121,40 @@ def test_a_refused_connection_is_retried_then_raised() -> None:
     with pytest.raises(EndpointConnectionError):
         guard.call("GetItem", refused)
     assert len(attempts) == 2
+
+
+@pytest.mark.parametrize(("resend", "attempts"), [(True, 2), (False, 1)])
+def test_a_connection_lost_before_the_answer_is_resent_only_if_that_is_harmless(
+    resend: bool, attempts: int
+) -> None:
+    """The engine may have done it: an unconditional put or a read is sent again, an ADD
+    (which would count twice) or a conditional put (whose copy would fail) is not."""
+    guard = _guard(retries=1)
+    sent = []
+
+    def lost() -> None:
+        sent.append(1)
+        raise ConnectionClosedError(endpoint_url="http://engine")
+
+    with pytest.raises(ConnectionClosedError):
+        guard.call("PutItem", lost, resend)
+    assert len(sent) == attempts
+
+
+@pytest.mark.parametrize(
+    ("operation", "kwargs", "expected"),
+    [
+        ("PutItem", {"Item": {}}, True),
+        ("PutItem", {"Item": {}, "ConditionExpression": "attribute_not_exists (PK)"}, False),
+        ("DeleteItem", {"Key": {}}, True),
+        ("UpdateItem", {"Key": {}}, False),
+        ("Query", {}, True),
+        ("BatchWriteItem", {}, True),
+        ("TransactWriteItems", {}, False),
+    ],
+)
+def test_which_calls_may_be_sent_twice(operation: str, kwargs: dict, expected: bool) -> None:
+    assert resendable(operation, kwargs) is expected
 
 
 def test_a_spent_budget_skips_the_call() -> None:

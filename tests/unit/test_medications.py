@@ -464,6 +464,9 @@ def test_real_typos(real: Formulary, typed: str, med_id: str) -> None:
         ("Eliquis 5mg BID", "apixaban"),
         ("Xarelto 20 mg once daily", "rivaroxaban"),
         ("metoprolol 25 mg twice a day", "metoprolol"),
+        ("aspirin 75mg dispersible", "aspirin"),  # UK label words
+        ("Isosorbide mononitrate MR", "isosorbide-mononitrate"),
+        ("omeprazole gastro-resistant capsules 20mg", "omeprazole"),
         # An inhaler's device name: the medicine, in its inhaled form where it has one.
         ("ProAir HFA", "albuterol"),
         ("Ventolin Evohaler 100 micrograms", "albuterol"),
