@@ -3,9 +3,11 @@
 DynamoDB Local never throttles, never lags an index and never returns UnprocessedItems;
 AWS does all three, and can also be slow or stop answering. The proxy forwards every
 request to the real engine and, as set, delays the answer, holds the connection without
-answering, refuses connections, answers with a DynamoDB error, leaves recently written
-items out of GSI1 Query results (AWS's index lag), or returns part of a BatchWriteItem
-as UnprocessedItems.
+answering, refuses connections, answers with a DynamoDB error, forwards a request and
+then drops the connection before the answer (the write landed, the client cannot know),
+leaves recently written items out of GSI1 Query results (AWS's index lag), or returns
+part of a BatchWriteItem as UnprocessedItems. `share` applies the latency, hold, error or
+cut to that share of the requests it names, spread evenly (an intermittent fault).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class Faults:
     hold: bool = False  # read requests, never answer (until the faults change)
     refuse: bool = False  # no listener: connections are refused
     error: str | None = None  # answer with this DynamoDB error code instead of forwarding
+    cut: bool = False  # forward the request, then close the connection without answering
+    share: float = 1.0  # of the requests named, the share the faults above apply to
     operations: frozenset[str] = field(default_factory=frozenset)  # empty = every operation
     index_lag: float = 0.0  # GSI1 Query leaves out items written less than this long ago
     unprocessed: float = 0.0  # share of each BatchWriteItem returned as UnprocessedItems
@@ -65,6 +69,9 @@ class FaultProxy:
         self.changed = threading.Condition()
         self.written: dict[tuple[str, str], float] = {}  # item key -> monotonic write time
         self.counts: dict[str, int] = {}  # requests seen, by operation
+        self.faulted = 0  # requests the faults were applied to (with `share`, some are not)
+        self.cut_bodies: list[bytes] = []  # what the cut requests carried (a resend repeats one)
+        self._named = 0  # requests the faults' operations named, since the faults changed
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self._connections: set[socket.socket] = set()
@@ -91,6 +98,7 @@ class FaultProxy:
         with self.changed:
             was_refusing = self.faults.refuse
             self.faults = faults
+            self._named = 0
             self.changed.notify_all()
         if faults.refuse and not was_refusing:
             self._close_listener()
@@ -174,17 +182,22 @@ class FaultProxy:
                 with self._lock:
                     self.counts[operation] = self.counts.get(operation, 0) + 1
                 faults = self.faults
-                if faults.hold and faults.applies_to(operation):
+                hit = faults.applies_to(operation) and self._takes_fault(faults)
+                if faults.hold and hit:
                     self._hold()
                     return
-                if faults.latency and faults.applies_to(operation):
+                if faults.latency and hit:
                     time.sleep(faults.latency)
-                if faults.error and faults.applies_to(operation):
+                if faults.error and hit:
                     status, payload = _error(faults.error)
                 else:
                     if upstream is None:
                         upstream = http.client.HTTPConnection(*self.upstream, timeout=30)
                     status, payload = self._forward(upstream, method, path, headers, body, faults)
+                    if faults.cut and hit:
+                        with self._lock:
+                            self.cut_bodies.append(body)
+                        return  # the engine has done it; the client hears nothing
                 conn.sendall(_response(status, payload))
         except OSError:
             return
@@ -198,6 +211,17 @@ class FaultProxy:
             conn.close()
             if upstream is not None:
                 upstream.close()
+
+    def _takes_fault(self, faults: Faults) -> bool:
+        """Whether this named request is one of the `share` that get the faults: the n-th
+        does when n x share passes a whole number, so they are spread evenly."""
+        with self._lock:
+            self._named += 1
+            n = self._named
+            hit = math.floor(n * faults.share) > math.floor((n - 1) * faults.share)
+            if hit:
+                self.faulted += 1
+        return hit
 
     def _hold(self) -> None:
         """Keep the connection open without answering until the faults change."""

@@ -50,6 +50,18 @@ RETRYABLE = {
 }
 
 
+# Calls that do the same when sent twice. A conditional put or delete is not among them
+# (its second copy would fail the condition its first one met), nor is an UpdateItem (an
+# ADD would count twice).
+RESENDABLE = {"GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable", "BatchWriteItem"}
+
+
+def resendable(operation: str, kwargs: dict[str, Any]) -> bool:
+    if operation in {"PutItem", "DeleteItem"}:
+        return "ConditionExpression" not in kwargs
+    return operation in RESENDABLE
+
+
 # How long a thread kept for light pages may wait for a DynamoDB slot (see light_thread).
 LIGHT_SLOT_WAIT = 0.05
 
@@ -248,8 +260,12 @@ class Guard:
             oldest = min(self._calls.values(), default=None)
         return 0.0 if oldest is None else time.monotonic() - oldest
 
-    def call(self, operation: str, send: Callable[[], T]) -> T:
-        """Make one API call within the budget, with at most `retries` more attempts."""
+    def call(self, operation: str, send: Callable[[], T], resendable: bool = False) -> T:
+        """Make one API call within the budget, with at most `retries` more attempts.
+
+        `resendable`: sending the call twice does what sending it once does (a read, an
+        unconditional put or delete), so a connection lost before the answer is retried too.
+        """
         deadline = _deadline.get()
         if deadline is None:  # outside a request: the call gets a budget of its own
             deadline = time.monotonic() + self.limits.budget
@@ -278,9 +294,11 @@ class Guard:
             except BotoConnectionError as exc:  # refused or connect time-out: never sent
                 self.breaker.failed("unreachable")
                 error = exc
-            except BotoCoreError:  # reset mid-answer: the write may have landed, no retry
+            except BotoCoreError as exc:  # lost mid-answer: a write may have landed
                 self.breaker.failed("unreachable")
-                raise
+                if not resendable:
+                    raise
+                error = exc
             else:
                 self._settle(started)
                 return result
@@ -311,7 +329,9 @@ class Guard:
             if operation_name in UNGUARDED:
                 return make_api_call(operation_name, operation_kwargs)
             return self.call(
-                operation_name, lambda: make_api_call(operation_name, operation_kwargs)
+                operation_name,
+                lambda: make_api_call(operation_name, operation_kwargs),
+                resendable(operation_name, operation_kwargs),
             )
 
         return guarded_call
