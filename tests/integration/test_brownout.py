@@ -62,8 +62,10 @@ def server(engine: ProxiedEngine) -> Iterator[tuple[str, str]]:
             table.drop()
 
 
-def _load(base: str, seconds: float) -> tuple[list[tuple[Visitor, Answer]], list[Answer]]:
-    """6 visitors checking in a loop, one more opening the light routes in turn."""
+def _load(
+    base: str, seconds: float, checkers: int = 6
+) -> tuple[list[tuple[Visitor, Answer]], list[Answer]]:
+    """Visitors checking in a loop, one more opening the light routes in turn."""
     checks: list[tuple[Visitor, Answer]] = []
     light: list[Answer] = []
     stop = time.monotonic() + seconds
@@ -80,7 +82,7 @@ def _load(base: str, seconds: float) -> tuple[list[tuple[Visitor, Answer]], list
             light.append(visitor.request("GET", LIGHT[n % len(LIGHT)]))
             n += 1
 
-    threads = [threading.Thread(target=checker) for _ in range(6)]
+    threads = [threading.Thread(target=checker) for _ in range(checkers)]
     threads.append(threading.Thread(target=browser))
     for thread in threads:
         thread.start()
@@ -137,6 +139,48 @@ def test_a_brownout_degrades_cleanly_and_recovers(
         assert "mediphant_dynamodb_timeouts_total" in metrics
 
     # Nothing acknowledged is lost: every check answered historySaved: true is stored.
+    acknowledged: Counter[str] = Counter()
+    for visitor, answer in checks:
+        if answer.json()["historySaved"]:
+            acknowledged[_session_of(visitor)] += 1
+    items = Counter(item["Data"]["M"]["sessionId"]["S"] for item in stored(dynamodb, name, "QUERY"))
+    assert all(items[sid] >= count for sid, count in acknowledged.items())
+
+
+# An engine that fails now and then, not always: a share of the calls gets the fault.
+INTERMITTENT: dict[str, dict[str, Any]] = {
+    "30% internal errors": {"error": "InternalServerError", "share": 0.3},
+    "30% throttled": {"error": "ProvisionedThroughputExceededException", "share": 0.3},
+    "20% answered after 0.5 s": {"latency": 0.5, "share": 0.2},
+    "20% of history writes lost before the answer": {
+        "cut": True,
+        "share": 0.2,
+        "operations": frozenset({"PutItem"}),
+    },
+}
+
+
+@pytest.mark.parametrize("fault", list(INTERMITTENT))
+def test_an_intermittent_fault_loses_nothing_and_most_checks_are_saved(
+    server: tuple[str, str], proxy: FaultProxy, dynamodb: Any, fault: str
+) -> None:
+    """One retry within the budget absorbs a fault that is not there the second time:
+    most checks are saved. (Three checkers, not six: on two loaded cores the healthy engine
+    itself can answer slower than the breaker's 0.25 s, and a run of those opens it.)"""
+    base, name = server
+    assert _recovers(base, 15)
+    proxy.set(**INTERMITTENT[fault], index_lag=INDEX_LAG)
+    try:
+        checks, light = _load(base, LOAD_SECONDS, checkers=3)
+    finally:
+        proxy.set(index_lag=INDEX_LAG)
+    answers = [answer for _, answer in checks] + light
+    assert all(0 < a.status < 500 for a in answers), Counter(a.status for a in answers)
+    assert all(a.status == 200 and a.json()["reason"] for _, a in checks)
+    saved = [a.json()["historySaved"] for _, a in checks]
+    assert sum(saved) >= 0.5 * len(saved), f"{sum(saved)} of {len(saved)} saved"
+    slowest_light = sorted(a.seconds for a in light)[int(len(light) * 0.95)]
+    assert slowest_light < 1.0, sorted(a.seconds for a in light)[-5:]
     acknowledged: Counter[str] = Counter()
     for visitor, answer in checks:
         if answer.json()["historySaved"]:
