@@ -50,6 +50,13 @@ FAULTS: dict[str, dict[str, Any]] = {
     "engine never answers": {"hold": True},
     "connections refused": {"refuse": True},
     "throttled (ThrottlingException)": {"error": "ThrottlingException"},
+    # Intermittent: a share of the calls gets the fault.
+    "30% of calls answered InternalServerError": {"error": "InternalServerError", "share": 0.3},
+    "20% of history writes' answers lost": {
+        "cut": True,
+        "share": 0.2,
+        "operations": frozenset({"PutItem"}),
+    },
 }
 LIGHT_ROUTES = ("form page", "FAQ page", "/healthz")
 
