@@ -439,6 +439,48 @@ def test_a_group_word_asks_which_medicine_and_is_never_called_safe(checker: Chec
     )
 
 
+@pytest.mark.parametrize(
+    ("group", "medicine", "severity"),
+    [
+        ("birth control", "Tegretol", "major"),  # carbamazepine with hormonal contraceptives
+        ("beta blocker", "verapamil", "major"),
+        ("blood thinner", "ibuprofen", "moderate"),  # anticoagulants major, antiplatelets moderate
+    ],
+)
+def test_a_rule_for_the_whole_group_is_given_while_asking_which_one(
+    real: Checker, group: str, medicine: str, severity: str
+) -> None:
+    """Whichever member the group word stands for, a rule written for the group holds: the
+    answer gives it (the mildest group's worst when the word means several groups) and
+    still asks which one is taken."""
+    result = real.check(group, medicine)
+    assert result.status == "unknown" and result.is_potentially_risky is True
+    assert result.severity == severity
+    assert "is a group of medicines" in result.reason and "a rule covers" in result.reason
+    assert result.sources and result.mechanism
+    assert "Say which one you take" in result.advice
+    (asked,) = result.unknown
+    assert asked.groups and asked.suggestions
+    assert result.to_api()["isPotentiallyRisky"] is True
+
+
+@pytest.mark.parametrize(
+    ("group", "medicine"),
+    [
+        ("statin", "clarithromycin"),  # rules for some statins only: no group answer
+        ("water pill", "lithium"),  # not every kind of water pill has a lithium rule
+        ("blood thinner", "warfarin"),  # two anticoagulants, unless it is warfarin itself
+    ],
+)
+def test_no_group_answer_unless_it_holds_for_every_member(
+    real: Checker, group: str, medicine: str
+) -> None:
+    result = real.check(group, medicine)
+    assert result.status == "unknown" and result.is_potentially_risky is True
+    assert result.severity is None
+    assert result.reason == f"{group} is a group of medicines, not one medicine"
+
+
 def test_unknown_suggestions_resolve(checker: Checker) -> None:
     result = checker.check("ibu", "warfarin")
     (unknown,) = result.unknown
