@@ -149,6 +149,25 @@ def compact(name: str) -> str:
     return normalise(name).replace(" ", "")
 
 
+# Spellings that sound alike: "ph" and "f", "c" and "k", "y" and "i", British "oe"/"ae",
+# doubled letters. Applied to both sides, so "ibuprophen" meets "ibuprofen" and "zyrtek"
+# meets "Zyrtec" where a fuzzy score would stop short.
+_SOUND_REWRITES = (
+    (re.compile("ph"), "f"),
+    (re.compile("[ao]e"), "e"),
+    (re.compile("ck|c"), "k"),
+    (re.compile("y"), "i"),
+    (re.compile(r"(.)\1+"), r"\1"),
+)
+
+
+def sound(key: str) -> str:
+    """A compact key as it sounds, for names spelled by ear."""
+    for pattern, replacement in _SOUND_REWRITES:
+        key = pattern.sub(replacement, key)
+    return key
+
+
 def _parts(name: str) -> list[str]:
     """The compact keys of a combination's parts, as split where people separate them."""
     return [key for key in map(compact, _INGREDIENT_SEPARATOR.split(name)) if key]
@@ -343,6 +362,18 @@ class Formulary:
                 if bare != brand and brand not in limited and entry.compact not in self._exact:
                     self._exact[entry.compact] = entry
                     entries.append(entry)
+        # Names by how they sound; a sound shared by two medicines (or by a name that means
+        # different medicines in different countries) belongs to neither.
+        self._sounds: dict[str, _NameEntry | None] = {}
+        for entry in entries:
+            key = sound(entry.compact)
+            known = self._sounds.get(key, entry)
+            if key in self._sounds and (
+                known is None or known.medication.id != entry.medication.id
+            ):
+                self._sounds[key] = None
+            else:
+                self._sounds[key] = None if entry.compact in self._meanings else known
         errors += _product_errors(self._medications)
         if errors:
             raise ValueError("invalid medication data:\n- " + "\n- ".join(errors))
@@ -535,8 +566,12 @@ class Formulary:
                 or self._resolve_brand_and_generic(query, country)
                 or self._resolve_combination(query, country)
             )
-        if len(compact(query)) < CORRECTION_MIN_LENGTH:
+        key = compact(query)
+        if len(key) < CORRECTION_MIN_LENGTH:
             return None
+        heard = self._sounds.get(sound(key))
+        if heard is not None:
+            return self._from_entry(query, heard, True, country)
         return self._correct(query, normalise(query), country)
 
     def _from_entry(

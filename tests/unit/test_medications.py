@@ -494,6 +494,32 @@ def test_real_names_as_copied_from_a_label(real: Formulary, typed: str, med_id: 
     assert res.corrected is True and res.query == typed
 
 
+@pytest.mark.parametrize(
+    ("typed", "med_id"),
+    [
+        ("ibuprophen", "ibuprofen"),  # ph for f: a fuzzy score alone stops short
+        ("zyrtek", "cetirizine"),
+        ("sulphasalazine", "sulfasalazine"),
+        ("fenobarbital", "phenobarbital"),
+        ("diklofenak", "diclofenac"),
+    ],
+)
+def test_names_spelled_by_ear(real: Formulary, typed: str, med_id: str) -> None:
+    res = real.resolve(typed)
+    assert res.medication is not None and res.medication.id == med_id
+    assert res.corrected is True
+
+
+def test_a_sound_two_medicines_share_belongs_to_neither(tmp_path: Path) -> None:
+    meds = copy.deepcopy(MEDICATIONS)
+    meds["medications"][0]["brands"].append("Kalmo")  # warfarin
+    meds["medications"][1]["brands"].append("Calmo")  # ibuprofen: sounds the same
+    formulary = Formulary.from_files(*write_kb(tmp_path, meds, CLASSES))
+    assert formulary.resolve("ckalmo").medication is None  # as near to both by ear and by eye
+    assert formulary.resolve("Kalmo").medication.id == "warfarin"  # exact names still work
+    assert formulary.resolve("Calmo").medication.id == "ibuprofen"
+
+
 @pytest.mark.parametrize("typed", ["hydrocortisone cream", "amoxicillin ointment"])
 def test_a_skin_form_is_never_read_as_the_tablets(real: Formulary, typed: str) -> None:
     """Rules written for tablets would overstate a cream: without a topical product in the
