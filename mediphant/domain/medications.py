@@ -161,8 +161,14 @@ _SOUND_REWRITES = (
 )
 
 
-def sound(key: str) -> str:
-    """A compact key as it sounds, for names spelled by ear."""
+def sound(name: str) -> str | None:
+    """A name's compact key as it sounds, for names spelled by ear; None for a name with a
+    word shorter than three characters, which must be spelled as it is ("vitamin C" is not
+    "vitamin K", and "vitaminc" is neither)."""
+    words = normalise(name).split()
+    if any(len(word) < 3 for word in words):
+        return None
+    key = "".join(words)
     for pattern, replacement in _SOUND_REWRITES:
         key = pattern.sub(replacement, key)
     return key
@@ -366,7 +372,9 @@ class Formulary:
         # different medicines in different countries) belongs to neither.
         self._sounds: dict[str, _NameEntry | None] = {}
         for entry in entries:
-            key = sound(entry.compact)
+            key = sound(entry.text)
+            if key is None:
+                continue
             known = self._sounds.get(key, entry)
             if key in self._sounds and (
                 known is None or known.medication.id != entry.medication.id
@@ -569,7 +577,7 @@ class Formulary:
         key = compact(query)
         if len(key) < CORRECTION_MIN_LENGTH:
             return None
-        heard = self._sounds.get(sound(key))
+        heard = self._sounds.get(sound(query) or "")
         if heard is not None:
             return self._from_entry(query, heard, True, country)
         return self._correct(query, normalise(query), country)

@@ -510,6 +510,15 @@ def test_names_spelled_by_ear(real: Formulary, typed: str, med_id: str) -> None:
     assert res.corrected is True
 
 
+@pytest.mark.parametrize("typed", ["vitamin C", "vitaminc", "vitamin c 1000mg"])
+def test_a_one_letter_difference_is_never_heard_as_another_vitamin(
+    real: Formulary, typed: str
+) -> None:
+    """Vitamin K reverses warfarin: vitamin C must never be read as it."""
+    res = real.resolve(typed)
+    assert res.medication is None or res.medication.id != "phytonadione"
+
+
 def test_a_sound_two_medicines_share_belongs_to_neither(tmp_path: Path) -> None:
     meds = copy.deepcopy(MEDICATIONS)
     meds["medications"][0]["brands"].append("Kalmo")  # warfarin
