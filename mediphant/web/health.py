@@ -13,6 +13,7 @@ import time
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
+from pynamodb.exceptions import TableDoesNotExist
 
 from mediphant.store import STORE_ERRORS, table
 from mediphant.store.guard import GUARD, slow_not_absent
@@ -32,11 +33,14 @@ def _degraded(breaker: str) -> ResponseReturnValue:
 
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
-    """200 ok; 200 degraded when the engine is slow; 503 when unreachable or not ACTIVE."""
+    """200 ok; 200 degraded when the engine is slow; 503 when unreachable, missing or not
+    ACTIVE."""
     breaker = GUARD.breaker
     started = time.monotonic()
     try:
         status = table.describe()["TableStatus"]
+    except TableDoesNotExist:  # an answer: the engine is there, the table is not
+        return jsonify({"status": "unavailable", "table": "missing"}), 503
     except STORE_ERRORS as exc:
         if exc.cause is not None and slow_not_absent(exc.cause):
             return _degraded(breaker.state)
