@@ -697,7 +697,7 @@ class Checker:
                     f"{shown[0]} is a group of medicines, not one medicine, but a rule covers "
                     f"{other.display} with all {group}: {lead.reason}"
                 ),
-                advice=f"{lead.advice}. Say which one you take to check it exactly.",
+                advice=f"{lead.advice.rstrip('.')}. Say which one you take to check it exactly.",
                 mechanism=lead.mechanism,
                 sources=lead.sources,
                 explanation=unknown_hint(unknown[0]).rstrip("."),

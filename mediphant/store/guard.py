@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    HTTPClientError,
     ReadTimeoutError,
 )
 from botocore.exceptions import (
@@ -260,10 +261,10 @@ class Guard:
             oldest = min(self._calls.values(), default=None)
         return 0.0 if oldest is None else time.monotonic() - oldest
 
-    def call(self, operation: str, send: Callable[[], T], resendable: bool = False) -> T:
+    def call(self, operation: str, send: Callable[[], T], may_resend: bool = False) -> T:
         """Make one API call within the budget, with at most `retries` more attempts.
 
-        `resendable`: sending the call twice does what sending it once does (a read, an
+        `may_resend`: sending the call twice does what sending it once does (a read, an
         unconditional put or delete), so a connection lost before the answer is retried too.
         """
         deadline = _deadline.get()
@@ -294,11 +295,14 @@ class Guard:
             except BotoConnectionError as exc:  # refused or connect time-out: never sent
                 self.breaker.failed("unreachable")
                 error = exc
-            except BotoCoreError as exc:  # lost mid-answer: a write may have landed
+            except HTTPClientError as exc:  # lost mid-answer: a write may have landed
                 self.breaker.failed("unreachable")
-                if not resendable:
+                if not may_resend:
                     raise
                 error = exc
+            except BotoCoreError:
+                self.breaker.failed("unreachable")
+                raise
             else:
                 self._settle(started)
                 return result
