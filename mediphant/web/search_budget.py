@@ -8,8 +8,10 @@ workers. Admitted searches are added to the same RATE_LIMIT item (UpdateItem ADD
 worker's background thread (not after the response: on a kept-alive connection the
 visitor's next request would wait for that call): within about a second once the client
 has used half its budget, when half the lease is used or within STALE_AFTER before that.
-The new total comes back and refreshes the worker's view and its next lease. When little
-budget is left the lease is gone and each search counts synchronously, like a check.
+The new total comes back and refreshes the worker's view and its next lease; a client's
+first search wakes the thread at once, so that its count is usually known before the first
+lease (2) runs out. When little budget is left the lease is gone and each search counts
+synchronously, like a check.
 
 Bound: a worker admits at most FIRST_LEASE searches of a client before it has seen the
 client's count, afterwards at most (limit - seen) / (2 x shares) between reports, and
@@ -113,11 +115,20 @@ class SearchBudget:
             used = (view.total or 0) + view.unreported + view.reporting
             if used >= self.item.amount:
                 return self._decision(view, False)
-            if view.unreported + view.reporting < self._lease(view):
+            leased = view.unreported + view.reporting < self._lease(view)
+            if leased:
                 self._pend(view, 1)
-                return self._decision(view, True)
-            amount, view.unreported = view.unreported + 1, 0
-            view.reporting += amount
+                unseen = view.total is None
+                decision = self._decision(view, True)
+            else:
+                amount, view.unreported = view.unreported + 1, 0
+                view.reporting += amount
+        if leased:
+            if unseen:
+                # Learn the client's count now, in the background, so that its next search
+                # here finds a lease instead of waiting on the table (the first lease is 2).
+                PERIODIC.wake()
+            return decision
         try:
             total = self.storage.incr(key, self.expiry, amount=amount)
         except STORE_ERRORS:

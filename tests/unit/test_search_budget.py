@@ -42,6 +42,27 @@ def test_a_normal_visitor_costs_one_call_per_lease_not_per_search() -> None:
     assert len(calls) <= 2  # the first lease of 2, then a lease of about a dozen
 
 
+def test_a_new_clients_count_is_learned_in_the_background_before_the_lease_runs_out(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """The first search of a client wakes the background thread, whose report brings the
+    count: the third search then finds a lease and does not wait on the table."""
+    woken = []
+    monkeypatch.setattr(search_budget.PERIODIC, "wake", lambda: woken.append(1))
+    storage = MemoryStorage()
+    budget = SearchBudget(storage, parse("100 per minute"), shares=4)
+    calls = []
+    incr = storage.incr
+    storage.incr = lambda *a, **k: calls.append(1) or incr(*a, **k)  # type: ignore[method-assign]
+    assert budget.admit(KEY).admitted
+    assert woken
+    budget.report_all()  # what the woken thread does
+    assert len(calls) == 1 and storage.get(KEY) == 1
+    for _ in range(3):
+        assert budget.admit(KEY).admitted
+    assert len(calls) == 1  # no search waited on the table for its count
+
+
 def test_without_the_table_a_worker_admits_only_its_share() -> None:
     class Down(MemoryStorage):
         def incr(self, *args, **kwargs):  # type: ignore[no-untyped-def]
