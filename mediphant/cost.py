@@ -59,9 +59,17 @@ HISTORY_PAGE = 10
 
 
 def _number_size(value: int | float | Decimal) -> int:
-    """1 byte per two significant digits + 1 (leading and trailing zeros trimmed)."""
-    digits = Decimal(str(value)).normalize().as_tuple().digits
-    return math.ceil(len(digits) / 2) + 1
+    """1 byte per pair of digits + 1: DynamoDB stores a number in base 100, its pairs
+    aligned on the decimal point, leading and trailing zero pairs trimmed (so 1.5 is two
+    pairs, 01 and 50, and 3 bytes; 0.868 is 86 and 80, also 3). Zero is 1 byte; a negative
+    number takes one more. Measured against DynamoDB Local's TableSizeBytes."""
+    number = Decimal(str(value)).normalize()
+    if not number:
+        return 1
+    sign, digits, exponent = number.as_tuple()
+    last = int(exponent)  # the places of the outer digits
+    first = last + len(digits) - 1
+    return first // 2 - last // 2 + 2 + sign
 
 
 def value_size(value: object) -> int:

@@ -69,7 +69,7 @@ class FaultProxy:
         self.changed = threading.Condition()
         self.written: dict[tuple[str, str], float] = {}  # item key -> monotonic write time
         self.counts: dict[str, int] = {}  # requests seen, by operation
-        self.faulted = 0  # requests the faults were applied to (with `share`, some are not)
+        self.faulted = 0  # requests the faults were applied to since they were set
         self.cut_bodies: list[bytes] = []  # what the cut requests carried (a resend repeats one)
         self._named = 0  # requests the faults' operations named, since the faults changed
         self._lock = threading.Lock()
@@ -98,7 +98,7 @@ class FaultProxy:
         with self.changed:
             was_refusing = self.faults.refuse
             self.faults = faults
-            self._named = 0
+            self._named = self.faulted = 0
             self.changed.notify_all()
         if faults.refuse and not was_refusing:
             self._close_listener()
@@ -182,7 +182,8 @@ class FaultProxy:
                 with self._lock:
                     self.counts[operation] = self.counts.get(operation, 0) + 1
                 faults = self.faults
-                hit = faults.applies_to(operation) and self._takes_fault(faults)
+                active = faults.hold or faults.latency or faults.error or faults.cut
+                hit = bool(active) and faults.applies_to(operation) and self._takes_fault(faults)
                 if faults.hold and hit:
                     self._hold()
                     return

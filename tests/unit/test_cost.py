@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,25 @@ def test_cost_module_is_pure() -> None:
     }
     assert not {name for name in imported if name and name.startswith(("flask", "mediphant"))}
     assert not {name for name in imported if name and name.startswith(("pynamodb", "boto"))}
+
+
+@pytest.mark.parametrize(
+    ("number", "size"),
+    [
+        ("0", 1),
+        ("7", 2),
+        ("100", 2),
+        ("1200", 2),
+        ("120", 3),
+        ("1.5", 3),
+        ("0.868", 3),
+        ("0.034", 3),
+        ("3.456", 4),
+        ("12.345", 4),
+        ("-1.5", 4),
+    ],
+)
+def test_number_sizes_are_dynamodbs(number: str, size: int) -> None:
+    """Base-100 pairs aligned on the decimal point (each measured against DynamoDB Local's
+    TableSizeBytes): counting significant digits alone under-counts 1.5, 120 and 3.456."""
+    assert cost.value_size(Decimal(number)) == size
