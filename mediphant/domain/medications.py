@@ -107,13 +107,11 @@ _NASAL_WORDS = re.compile(
 _SKIN_WORDS = re.compile(
     r"\b(?:gels?|creams?|ointments?|emulgel|foams?|mousse|lotions?|topical|rub)\b", re.IGNORECASE
 )
-# (route, its words, which medicines without a form of that route are read as themselves:
-# any; only those named by their generic name, since a brand's nasal spray may hold another
-# medicine than its tablets ("Sudafed nasal spray" is xylometazoline); none)
+# (route, its words, whether a medicine without a form of that route is read as itself)
 _ROUTE_WORDS = (
-    ("inhaled", _INHALER_WORDS, "any"),
-    ("nasal", _NASAL_WORDS, "generic"),
-    ("topical", _SKIN_WORDS, "none"),
+    ("inhaled", _INHALER_WORDS, True),
+    ("nasal", _NASAL_WORDS, True),
+    ("topical", _SKIN_WORDS, False),
 )
 # A release type ending a brand ("Entocort EC", "Nurtec ODT", "Xtampza ER"): the bare
 # brand names the same medicine, so it is found too unless it is another name already.
@@ -534,17 +532,15 @@ class Formulary:
                     return replace(group, query=query, country=country)
         return Resolution(query, None, None, False, self.suggest(normalise(query)), country=country)
 
-    def _route_form(self, found: Resolution, route: str, fallback: str) -> Resolution | None:
+    def _route_form(self, found: Resolution, route: str, fallback: bool) -> Resolution | None:
         """A medicine named with the words of a route: its product of that route if it has
-        one, or the medicine itself if it is of that route or `fallback` allows ("any",
-        "generic": not when named by a brand, "none"); else None."""
+        one, or the medicine itself if it is of that route or `fallback` allows; else None."""
         med = found.medication
         if med is None or med.route == route:
             return found
         product = self._forms.get((route, med.id))
         if product is None:
-            allowed = fallback == "any" or (fallback == "generic" and found.matched_kind != "brand")
-            return found if allowed else None
+            return found if fallback else None
         return replace(found, medication=product, matched_name=product.name, matched_kind="name")
 
     def _group(self, text: str) -> Resolution | None:
@@ -810,10 +806,10 @@ class Formulary:
         return out
 
 
-def _routed(readings: list[str]) -> list[tuple[str, str, str]]:
+def _routed(readings: list[str]) -> list[tuple[str, str, bool]]:
     """Each reading without the words of a route: (text, route, fallback), new texts only."""
     seen = {compact(r) for r in readings}
-    routed: list[tuple[str, str, str]] = []
+    routed: list[tuple[str, str, bool]] = []
     for route, words, fallback in _ROUTE_WORDS:
         for reading in readings:
             text = " ".join(words.sub(" ", reading).split())

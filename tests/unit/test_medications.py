@@ -529,14 +529,6 @@ def test_a_sound_two_medicines_share_belongs_to_neither(tmp_path: Path) -> None:
     assert formulary.resolve("Calmo").medication.id == "ibuprofen"
 
 
-def test_a_brand_of_tablets_is_not_read_as_its_nasal_spray(real: Formulary) -> None:
-    """A brand's nasal spray may hold another medicine than its tablets (Sudafed's is
-    xylometazoline): without a nasal product in the data it stays unknown; a generic name
-    with the same words is the medicine itself."""
-    assert real.resolve("Sudafed nasal spray").medication is None
-    assert real.resolve("pseudoephedrine nasal spray").medication.id == "pseudoephedrine"
-
-
 @pytest.mark.parametrize("typed", ["hydrocortisone cream", "amoxicillin ointment"])
 def test_a_skin_form_is_never_read_as_the_tablets(real: Formulary, typed: str) -> None:
     """Rules written for tablets would overstate a cream: without a topical product in the
