@@ -679,45 +679,44 @@ class Checker:
         whichever one it is, so it is given at once, with its severity and sources.
         """
         shown = [r.query if r.query else "(blank)" for r in unknown]
-        group_rules = self._group_rules(res_a, res_b) if len(unknown) == 1 else ()
-        if group_rules:
-            lead = group_rules[0]
+        lead = self._group_rule(res_a, res_b) if len(unknown) == 1 else None
+        verdict: dict[str, Any]
+        if lead is not None:
             other = res_b if unknown[0] is res_a else res_a
             names = [lower_first(name) for name in unknown[0].groups]
             group = " and ".join(filter(None, (", ".join(names[:-1]), names[-1])))
-            return CheckResult(
-                med_a=text_a,
-                med_b=text_b,
-                resolved_a=res_a,
-                resolved_b=res_b,
-                status="unknown",
-                is_potentially_risky=True,
-                severity=lead.severity.value,
-                reason=(
+            verdict = {
+                "severity": lead.severity.value,
+                "reason": (
                     f"{shown[0]} is a group of medicines, not one medicine, but a rule covers "
                     f"{other.display} with all {group}: {lead.reason}"
                 ),
-                advice=f"{lead.advice.rstrip('.')}. Say which one you take to check it exactly.",
-                mechanism=lead.mechanism,
-                sources=lead.sources,
-                explanation=unknown_hint(unknown[0]).rstrip("."),
-                findings=(),
-                unknown=unknown,
-                formulary=self.formulary,
-                country=res_a.country,
-            )
-        if len(shown) == 1 and unknown[0].groups:
-            reason = f"{shown[0]} is a group of medicines, not one medicine"
-        elif len(shown) == 1:
-            reason = f"we don't know this medication: {shown[0]}"
+                "advice": f"{lead.advice.rstrip('.')}. Say which one you take to check it exactly.",
+                "mechanism": lead.mechanism,
+                "sources": lead.sources,
+                "explanation": unknown_hint(unknown[0]).rstrip("."),
+            }
         else:
-            reason = f"we don't know these medications: {shown[0]} and {shown[1]}"
-        hints = [
-            (
-                unknown_hint(res) if res.groups else f"{name}: {lower_first(unknown_hint(res))}"
-            ).rstrip(".")
-            for res, name in zip(unknown, shown, strict=True)
-        ]
+            if len(shown) == 1 and unknown[0].groups:
+                reason = f"{shown[0]} is a group of medicines, not one medicine"
+            elif len(shown) == 1:
+                reason = f"we don't know this medication: {shown[0]}"
+            else:
+                reason = f"we don't know these medications: {shown[0]} and {shown[1]}"
+            hints = [
+                (
+                    unknown_hint(res) if res.groups else f"{name}: {lower_first(unknown_hint(res))}"
+                ).rstrip(".")
+                for res, name in zip(unknown, shown, strict=True)
+            ]
+            verdict = {
+                "severity": None,
+                "reason": reason,
+                "advice": UNKNOWN_ADVICE,
+                "mechanism": None,
+                "sources": (),
+                "explanation": "; ".join(hints),
+            }
         return CheckResult(
             med_a=text_a,
             med_b=text_b,
@@ -725,45 +724,38 @@ class Checker:
             resolved_b=res_b,
             status="unknown",
             is_potentially_risky=True,
-            severity=None,
-            reason=reason,
-            advice=UNKNOWN_ADVICE,
-            mechanism=None,
-            sources=(),
-            explanation="; ".join(hints),
             findings=(),
             unknown=unknown,
             formulary=self.formulary,
             country=res_a.country,
+            **verdict,
         )
 
-    def _group_rules(self, res_a: Resolution, res_b: Resolution) -> tuple[Rule, ...]:
-        """Rules that hold whichever medicine of the group a name stands for, with the other
-        side (a medicine); the lead is the mildest group's worst, so it holds for all.
-        Empty unless every group the name may mean has one ("water pill": thiazides, loop
-        and potassium-sparing diuretics). A group's rule with itself (two anticoagulants)
-        is left out: the one meant may be the other medicine itself."""
+    def _group_rule(self, res_a: Resolution, res_b: Resolution) -> Rule | None:
+        """The rule that holds whichever medicine of the group a name stands for, with the
+        other side (a medicine): the mildest group's worst, so it holds for all. None unless
+        every group the name may mean has one ("water pill": thiazides, loop and
+        potassium-sparing diuretics). A group's rule with itself (two anticoagulants) is left
+        out: the one meant may be the other medicine itself."""
         group, other = (res_a, res_b) if res_a.groups else (res_b, res_a)
         med = other.medication
         if med is None or not group.groups:
-            return ()
+            return None
         by_name = {c.name: c.id for c in self.formulary.classes.values()}
         keys = [key for part, _ in self._parts_of(med) for key in self._keys.get(part.id, ())]
-        per_group: list[list[Rule]] = []
+        worst: list[Rule] = []
         for name in group.groups:
             side = ("class", by_name[name])
-            found = {
-                rule.id: rule
+            rules = [
+                rule
                 for key in keys
                 for rule in self._index.get(frozenset((side, key)), ())
                 if rule.a != rule.b
-            }
-            if not found:
-                return ()
-            per_group.append(sorted(found.values(), key=lambda rule: -rule.severity.rank))
-        lead = min((rules[0] for rules in per_group), key=lambda rule: rule.severity.rank)
-        rest = [r for rules in per_group for r in rules if r is not lead]
-        return (lead, *dict.fromkeys(rest))
+            ]
+            if not rules:
+                return None
+            worst.append(max(rules, key=lambda rule: rule.severity.rank))
+        return min(worst, key=lambda rule: rule.severity.rank)
 
     # ----------------------------------------------------------------- list
 

@@ -376,12 +376,11 @@ class Formulary:
             if key is None:
                 continue
             known = self._sounds.get(key, entry)
-            if key in self._sounds and (
-                known is None or known.medication.id != entry.medication.id
-            ):
+            different = known is None or known.medication.id != entry.medication.id
+            if different or entry.compact in self._meanings:
                 self._sounds[key] = None
             else:
-                self._sounds[key] = None if entry.compact in self._meanings else known
+                self._sounds.setdefault(key, entry)
         errors += _product_errors(self._medications)
         if errors:
             raise ValueError("invalid medication data:\n- " + "\n- ".join(errors))
@@ -514,15 +513,18 @@ class Formulary:
         # says so (the page shows "Showing results for lisinopril (you typed ...)"). Every
         # reading is looked up exactly before any is corrected for a typo.
         readings = [query, *without_label_words(query)]
+        routed: list[tuple[str, str, bool]] | None = None  # made once, only if needed
         for fuzzy in (False, True):
             for n, reading in enumerate(readings):
                 found = self._resolve_name(reading, country, fuzzy)
                 if found is not None:
                     return found if n == 0 else replace(found, query=query, corrected=True)
             # Then without the words of a route, read towards that route's form.
-            for reading, route, fallback in _routed(readings):
+            routed = _routed(readings) if routed is None else routed
+            for reading, route, fallback in routed:
                 found = self._resolve_name(reading, country, fuzzy)
-                found = found and self._route_form(found, route, fallback)
+                if found is not None:
+                    found = self._route_form(found, route, fallback)
                 if found is not None:
                     return replace(found, query=query, corrected=True)
             if not fuzzy:
