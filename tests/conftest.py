@@ -20,6 +20,7 @@ from mediphant.store import table
 from mediphant.store.history import SWEEPER
 from mediphant.store.local import LocalEngine
 from tests.faultproxy import FaultProxy
+from tests.live import serve
 
 T = TypeVar("T")
 
@@ -119,6 +120,22 @@ def app(engine: ProxiedEngine, table_name: str) -> Iterator[Flask]:
     yield application
     with application.app_context():
         table.drop()
+
+
+@pytest.fixture
+def served(engine: ProxiedEngine, proxy: FaultProxy, table_name: str) -> Iterator[str]:
+    """Real gunicorn (production workers, 2 of them) on a fresh table, behind the proxy;
+    afterwards the proxy forwards normally again before the table is dropped."""
+    app = make_app(engine, table_name)
+    with app.app_context():
+        table.create()
+    try:
+        with serve(engine.url, table_name, workers=2) as url:
+            yield url
+    finally:
+        proxy.set(index_lag=INDEX_LAG)
+        with app.app_context():
+            table.drop()
 
 
 @pytest.fixture

@@ -7,34 +7,22 @@ and a BatchWriteItem that comes back half unprocessed is finished, not dropped.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from mediphant.store import table
 from tests.browsing import Visitor
-from tests.conftest import INDEX_LAG, ProxiedEngine, eventually, make_app, stored
+from tests.conftest import eventually, stored
 from tests.faultproxy import FaultProxy
-from tests.live import serve
 
 LAG = 2.0
 LIST = ["warfarin", "ibuprofen", "sertraline", "tramadol", "simvastatin"]  # 10 pairs
 
 
 @pytest.fixture
-def lagging(engine: ProxiedEngine, proxy: FaultProxy, table_name: str) -> Iterator[str]:
-    app = make_app(engine, table_name)
-    with app.app_context():
-        table.create()
+def lagging(served: str, proxy: FaultProxy) -> str:
     proxy.set(index_lag=LAG)
-    try:
-        with serve(engine.url, table_name, workers=2) as url:
-            yield url
-    finally:
-        proxy.set(index_lag=INDEX_LAG)
-        with app.app_context():
-            table.drop()
+    return served
 
 
 def _pairs(history: list[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -9,16 +9,11 @@ gunicorn with the production worker configuration.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from mediphant.store import table
 from tests.browsing import Visitor
-from tests.conftest import INDEX_LAG, ProxiedEngine, make_app, stored
+from tests.conftest import INDEX_LAG, stored
 from tests.faultproxy import FaultProxy
-from tests.live import serve
 
 PAIRS = [
     ("sertraline", "tramadol"),
@@ -30,20 +25,6 @@ PAIRS = [
     ("lithium", "ibuprofen"),
     ("clopidogrel", "omeprazole"),
 ]
-
-
-@pytest.fixture
-def served(engine: ProxiedEngine, proxy: FaultProxy, table_name: str) -> Iterator[str]:
-    app = make_app(engine, table_name)
-    with app.app_context():
-        table.create()
-    try:
-        with serve(engine.url, table_name, workers=2) as url:
-            yield url
-    finally:
-        proxy.set(index_lag=INDEX_LAG)
-        with app.app_context():
-            table.drop()
 
 
 def _cut(proxy: FaultProxy, operation: str, share: float) -> None:
