@@ -163,14 +163,19 @@ class SearchLog:
         with self._flushing:  # one flush at a time, so no search is written twice
             with self._lock:
                 items, self._pending = self._pending, []
-            if not items:
-                return 0
-            try:
-                unwritten = batches.write_serialized([("put", item) for item in items])
-            except Exception:
-                self._keep(items)
-                raise
-            self._keep([items[i] for i in unwritten])
+            unwritten: list[dict[str, Any]] = []
+            # One batch at a time: when a call fails, only that batch and the ones after
+            # it stay queued. Keeping the whole queue would send the batches that did land
+            # again at every flush; a queue that never shrinks then drops searches.
+            for start in range(0, len(items), self.BATCH_SIZE):
+                chunk = items[start : start + self.BATCH_SIZE]
+                try:
+                    missed = batches.write_serialized([("put", item) for item in chunk])
+                except Exception:
+                    self._keep(unwritten + items[start:])
+                    raise
+                unwritten.extend(chunk[i] for i in missed)
+            self._keep(unwritten)
             return len(items) - len(unwritten)
 
     def pending(self) -> int:

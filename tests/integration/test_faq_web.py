@@ -7,12 +7,14 @@ import html as html_lib
 import re
 import time
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mediphant.store import keys, table
+from mediphant.periodic import PERIODIC
+from mediphant.store import StoreUnavailable, keys, table
 from mediphant.store.searches import SearchLog, query_hash
-from tests.conftest import eventually, make_app, stored
+from tests.conftest import INDEX_LAG, eventually, make_app, stored
 
 TOKEN = "admin-token-for-tests-0123456789"
 
@@ -163,3 +165,28 @@ def test_busy_workers_write_searches_in_batches(app: Flask, dynamodb, table_name
     assert set(sent) == {"BatchWriteItem"} and 2 <= len(sent) <= 3
     count_items = dynamodb.scan(TableName=table_name, Select="COUNT")["Count"]
     assert count_items == 30
+
+
+def test_a_failed_batch_requeues_only_the_searches_it_did_not_write(
+    app: Flask, engine, proxy, dynamodb, table_name: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A queue of 100 searches is four BatchWriteItems; when the third fails, the two that
+    landed are not sent again (a queue kept whole grows with every failure until searches
+    are dropped), and the next flush writes exactly the 50 that are left."""
+    make_app(engine, table_name, dynamodb_max_retries=0)  # the failure is not retried
+    log = SearchLog()
+    PERIODIC.add("faq analytics", lambda: None)  # the background thread leaves it to the test
+    with app.app_context():
+        for n in range(100):
+            log.record(f"queued {n}", 1, 1.0, True, "x")
+        sent_before = proxy.counts.get("BatchWriteItem", 0)
+        proxy.update(
+            error="InternalServerError", operations=frozenset({"BatchWriteItem"}), share=1 / 3
+        )
+        with pytest.raises(StoreUnavailable):
+            log.flush()
+        assert proxy.faulted == 1 and log.pending() == 50
+        proxy.set(index_lag=INDEX_LAG)
+        assert log.flush() == 50
+    assert proxy.counts["BatchWriteItem"] - sent_before == 5
+    assert len(stored(dynamodb, table_name, "FAQ_SEARCH")) == 100
