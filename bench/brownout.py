@@ -48,6 +48,8 @@ FAULTS: dict[str, dict[str, Any]] = {
     "engine answers after 0.5 s": {"latency": 0.5},
     "engine answers after 3 s": {"latency": 3.0},
     "engine never answers": {"hold": True},
+    # 16 bytes every 0.2 s: each read sooner than the 0.3 s read time-out.
+    "engine's answers trickle in": {"drip": 0.2},
     "connections refused": {"refuse": True},
     "throttled (ThrottlingException)": {"error": "ThrottlingException"},
     # Intermittent: a share of the calls gets the fault.

@@ -5,6 +5,8 @@ AWS does all three, and can also be slow or stop answering. The proxy forwards e
 request to the real engine and, as set, delays the answer, holds the connection without
 answering, refuses connections, answers with a DynamoDB error, forwards a request and
 then drops the connection before the answer (the write landed, the client cannot know),
+sends the answer a few bytes at a time, each piece sooner than a client's read time-out
+(a network that trickles: no single read ever times out),
 leaves recently written items out of GSI1 Query results (AWS's index lag), or returns
 part of a BatchWriteItem as UnprocessedItems. `share` applies the latency, hold, error or
 cut to that share of the requests it names, spread evenly (an intermittent fault).
@@ -36,6 +38,7 @@ ERROR_STATUS = {
     "ServiceUnavailable": 503,
 }
 HOLD_LIMIT_SECONDS = 120.0
+DRIP_BYTES = 16
 INDEX = "GSI1"
 KEY_NAMES = ("PK", "SK")
 
@@ -49,6 +52,7 @@ class Faults:
     refuse: bool = False  # no listener: connections are refused
     error: str | None = None  # answer with this DynamoDB error code instead of forwarding
     cut: bool = False  # forward the request, then close the connection without answering
+    drip: float = 0.0  # send the answer DRIP_BYTES at a time, this many seconds apart
     share: float = 1.0  # of the requests named, the share the faults above apply to
     operations: frozenset[str] = field(default_factory=frozenset)  # empty = every operation
     index_lag: float = 0.0  # GSI1 Query leaves out items written less than this long ago
@@ -182,7 +186,7 @@ class FaultProxy:
                 with self._lock:
                     self.counts[operation] = self.counts.get(operation, 0) + 1
                 faults = self.faults
-                active = faults.hold or faults.latency or faults.error or faults.cut
+                active = faults.hold or faults.latency or faults.error or faults.cut or faults.drip
                 hit = bool(active) and faults.applies_to(operation) and self._takes_fault(faults)
                 if faults.hold and hit:
                     self._hold()
@@ -199,7 +203,10 @@ class FaultProxy:
                         with self._lock:
                             self.cut_bodies.append(body)
                         return  # the engine has done it; the client hears nothing
-                conn.sendall(_response(status, payload))
+                if faults.drip and hit:
+                    self._drip(conn, _response(status, payload), faults.drip)
+                else:
+                    conn.sendall(_response(status, payload))
         except OSError:
             return
         except Exception:  # a bug of the proxy's own: say so instead of dropping silently
@@ -230,6 +237,16 @@ class FaultProxy:
         with self.changed:
             while self.faults.hold and not self._stopped and time.monotonic() < deadline:
                 self.changed.wait(0.5)
+
+    def _drip(self, conn: socket.socket, answer: bytes, pause: float) -> None:
+        """Send the answer in small pieces; stop early if the faults change."""
+        for start in range(0, len(answer), DRIP_BYTES):
+            with self.changed:
+                if self._stopped or not self.faults.drip:
+                    conn.sendall(answer[start:])
+                    return
+            conn.sendall(answer[start : start + DRIP_BYTES])
+            time.sleep(pause)
 
     def _forward(
         self,

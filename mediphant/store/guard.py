@@ -11,6 +11,12 @@ A skipped call raises `Skipped`, a botocore error: PynamoDB wraps it like any co
 failure, so repositories, the rate-limit storage and flask-limiter's fallback handle it
 the way they handle an outage.
 
+botocore's read time-out bounds each read of the socket, not the call: an answer that
+trickles in, each piece sooner than the time-out, can take any time. So each call is sent
+from one of the process's sender threads and waited for only until the request's deadline;
+a call still unanswered then counts as a time-out, and its sender thread keeps its waiting
+slot until the answer ends.
+
 pybreaker was considered and not used: `CircuitBreaker.call` holds the breaker's lock for
 the whole guarded call, which would serialise every DynamoDB call of a threaded worker,
 and it has no notion of a slow success.
@@ -19,10 +25,14 @@ and it has no notion of a slow success.
 from __future__ import annotations
 
 import contextvars
+import os
+import queue
 import random
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -102,10 +112,13 @@ Listener = Callable[..., None]
 
 def slow_not_absent(exc: BaseException) -> bool:
     """Did the engine take the call and answer too late, or refuse it for capacity (as
-    opposed to not being reachable at all)? Skipped calls count by what tripped the breaker.
+    opposed to not being reachable at all)? A call skipped while the breaker is open counts
+    by what tripped it; one skipped for a budget or slots taken by slow calls, as slow.
     """
     if isinstance(exc, Skipped):
-        return GUARD.breaker.problem in SLOW_PROBLEMS
+        if exc.kwargs.get("reason") == "circuit open":
+            return GUARD.breaker.problem in SLOW_PROBLEMS
+        return True  # the budget went on slow calls, or slow calls hold every slot
     if isinstance(exc, ReadTimeoutError):
         return True
     if isinstance(exc, ClientError):
@@ -171,6 +184,33 @@ class Breaker:
             listener(state, self.problem)
 
 
+class Senders:
+    """Daemon threads that make the calls a request waits for, so that it can stop waiting
+    at its deadline (a call cut short in the middle of an answer cannot be resumed, and
+    a process must be able to exit while one still trickles in)."""
+
+    def __init__(self, threads: int) -> None:
+        self.pid = os.getpid()
+        self._work: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+        for n in range(threads):
+            threading.Thread(target=self._run, name=f"dynamodb-{n}", daemon=True).start()
+
+    def submit(self, send: Callable[[], T]) -> Future[T]:
+        future: Future[T] = Future()
+        self._work.put((send, future))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            send, future = self._work.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(send())
+            except BaseException as exc:  # handed to the waiting request, raised there
+                future.set_exception(exc)
+
+
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "dynamodb_deadline", default=None
 )
@@ -186,6 +226,7 @@ class Guard:
         self._calls: dict[object, float] = {}  # calls in flight: their start times
         self._calls_lock = threading.Lock()
         self._thread = threading.local()  # .light: a thread kept for pages that need no table
+        self._senders: Senders | None = None
 
     def configure(self, limits: Limits) -> None:
         self.limits = limits
@@ -194,6 +235,7 @@ class Guard:
         if previous is not None:  # a new configuration keeps who listens to the breaker
             self.breaker.listeners = previous.listeners
         self._waiting = threading.BoundedSemaphore(limits.max_waiting)
+        self._senders = None  # sized to the new slots when next needed
 
     # --- the request's budget ----------------------------------------------------
 
@@ -252,7 +294,12 @@ class Guard:
             deadline - time.monotonic(),
         )
         if wait <= 0 or not slots.acquire(timeout=wait):
-            self.breaker.release_probe()
+            if self._oldest_call_age() > self.limits.budget:
+                # Calls left behind at their deadline still hold the slots, and would
+                # tell the breaker nothing more until the engine answers them.
+                self.breaker.failed("timeout")
+            else:
+                self.breaker.release_probe()
             raise self._skip("too many waiting", operation)
         return slots
 
@@ -277,8 +324,14 @@ class Guard:
             ticket = object()
             with self._calls_lock:
                 self._calls[ticket] = started
+            future = self._sender().submit(send)
             try:
-                result = send()
+                result = future.result(timeout=max(0.0, deadline - started))
+            except FutureTimeout:  # still unanswered at the deadline: its thread keeps the slot
+                future.add_done_callback(lambda _, t=ticket, s=slots: self._end(t, s))
+                self.breaker.failed("timeout")
+                self._tell("timeout", operation)
+                raise ReadTimeoutError(endpoint_url="(the request's deadline)") from None
             except ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "")
                 if code not in RETRYABLE:  # an answer: a failed condition, a bad request
@@ -307,15 +360,28 @@ class Guard:
                 self._settle(started)
                 return result
             finally:
-                slots.release()
-                with self._calls_lock:
-                    del self._calls[ticket]
+                if future.done():
+                    self._end(ticket, slots)
             attempt += 1
             pause = random.uniform(0.01, 0.05)
             if attempt > self.limits.retries or deadline - time.monotonic() < pause:
                 raise error
             self._tell("retry", operation)
             time.sleep(pause)
+
+    def _sender(self) -> Senders:
+        """This process's sender threads, one per waiting slot (made after a fork)."""
+        senders = self._senders
+        if senders is None or senders.pid != os.getpid():
+            senders = self._senders = Senders(self.limits.max_waiting)
+        return senders
+
+    def _end(self, ticket: object, slots: threading.BoundedSemaphore) -> None:
+        """A call's answer has ended: free its waiting slot."""
+        with self._calls_lock:
+            if self._calls.pop(ticket, None) is None:
+                return
+        slots.release()
 
     def _settle(self, started: float) -> None:
         """An answer came: fast ones close the breaker, slow ones count against it."""

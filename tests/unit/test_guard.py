@@ -241,6 +241,28 @@ def test_a_light_pages_thread_waits_for_a_slot_only_briefly() -> None:
         assert guard.call("Query", lambda: "waited") == "waited"
 
 
+def test_an_answer_that_trickles_past_the_deadline_is_not_waited_for() -> None:
+    """botocore's read time-out bounds each read, not the call: an answer arriving a few
+    bytes at a time never trips it. The request stops waiting at its deadline; the call
+    keeps its slot until its answer ends, and a slot held past the budget counts against
+    the breaker, so a trickling engine opens it like a silent one."""
+    guard = _guard(max_waiting=1, budget=0.1, slow=0.05, trip_after=2)
+    answered = threading.Event()
+    started = time.monotonic()
+    with pytest.raises(ReadTimeoutError):
+        guard.call("PutItem", lambda: answered.wait(5))
+    assert time.monotonic() - started < 0.5
+    assert guard.breaker.state == CLOSED  # one time-out so far
+    time.sleep(0.15)  # the call still holds the only slot, longer than a budget
+    with pytest.raises(Skipped, match="too many waiting"):
+        guard.call("GetItem", lambda: "never sent")
+    assert guard.breaker.state == OPEN and guard.breaker.problem == "timeout"
+    answered.set()  # the answer ends: its slot is free again
+    time.sleep(0.25)
+    assert guard.call("GetItem", lambda: "probe") == "probe"
+    assert guard.breaker.state == CLOSED
+
+
 def test_the_tests_production_limits_are_the_configured_defaults() -> None:
     defaults = Settings()
     assert float(PRODUCTION_STORAGE_LIMITS["MEDIPHANT_DYNAMODB_TIMEOUT"]) == (
