@@ -311,8 +311,18 @@ _KIND_ORDER: dict[MatchKind, int] = {"name": 0, "brand": 1, "synonym": 2}
 class Formulary:
     """The validated medication list with indexes for exact, fuzzy and prefix lookup."""
 
-    def __init__(self, medications: Iterable[Medication], classes: Iterable[MedClass]) -> None:
-        """Index validated objects; raise ValueError if they break the data-format invariants."""
+    def __init__(
+        self,
+        medications: Iterable[Medication],
+        classes: Iterable[MedClass],
+        not_covered: Iterable[str] = (),
+    ) -> None:
+        """Index validated objects; raise ValueError if they break the data-format invariants.
+
+        `not_covered`: names of real medicines the knowledge base does not hold. They stay
+        unknown, and no typo correction turns them, or a misspelling of them, into a
+        medicine that is held ("quinine" is not quinidine).
+        """
         self._classes: dict[str, MedClass] = {}
         self._medications: dict[str, Medication] = {}
         errors: list[str] = []
@@ -381,6 +391,13 @@ class Formulary:
                 self._sounds[key] = None
             else:
                 self._sounds.setdefault(key, entry)
+        self._not_covered = {compact(n): normalise(n) for n in not_covered}
+        errors += [
+            f"not-covered name {self._not_covered[key]!r} is the name of {entry.medication.id!r}"
+            for key, entry in self._exact.items()
+            if key in self._not_covered
+        ]
+        self._not_covered_keys = list(self._not_covered.values())
         errors += _product_errors(self._medications)
         if errors:
             raise ValueError("invalid medication data:\n- " + "\n- ".join(errors))
@@ -433,11 +450,14 @@ class Formulary:
     # ----------------------------------------------------------------- construction
 
     @classmethod
-    def from_data(cls, medications_data: Any, classes_data: Any) -> Formulary:
+    def from_data(
+        cls, medications_data: Any, classes_data: Any, not_covered_data: Any = None
+    ) -> Formulary:
         """Build from the parsed JSON documents, validating field by field."""
         classes = parse_classes(classes_data)
         medications = parse_medications(medications_data)
-        return cls(medications, classes)
+        not_covered = parse_not_covered(not_covered_data) if not_covered_data else ()
+        return cls(medications, classes, not_covered)
 
     @classmethod
     def from_files(cls, medications_path: Path | str, classes_path: Path | str) -> Formulary:
@@ -516,6 +536,8 @@ class Formulary:
         routed: list[tuple[str, str, bool]] | None = None  # made once, only if needed
         for fuzzy in (False, True):
             for n, reading in enumerate(readings):
+                if compact(reading) in self._not_covered:  # not "Alka-Seltzer" and a word
+                    return Resolution(query, None, None, False, (), country=country)
                 found = self._resolve_name(reading, country, fuzzy)
                 if found is not None:
                     return found if n == 0 else replace(found, query=query, corrected=True)
@@ -729,6 +751,9 @@ class Formulary:
         _, best_score, best_index = hits[0]
         if best_score < CORRECTION_MIN_SCORE:
             return None
+        near = best_score - CORRECTION_MARGIN
+        if process.extractOne(norm, self._not_covered_keys, scorer=fuzz.ratio, score_cutoff=near):
+            return None  # as close to a medicine we do not hold: not a typo of this one
         best = self._fuzzy_entries[best_index]
         for _, score, index in hits[1:]:
             if self._fuzzy_entries[index].medication.id != best.medication.id:
@@ -1044,7 +1069,30 @@ def parse_medications(data: Any) -> list[Medication]:
     return out
 
 
+def parse_not_covered(data: Any) -> tuple[str, ...]:
+    """The names in ``not_covered.json``, each entry with the source that shows it is a
+    medicine."""
+    errors: list[str] = []
+    names: list[str] = []
+    for i, raw in enumerate(_items(data, "medicines", "not-covered")):
+        where = f"not-covered medicine #{i}"
+        if not isinstance(raw, Mapping):
+            errors.append(f"{where}: expected an object, got {raw!r}")
+            continue
+        found = _require_str_list(raw, "names", where, errors)
+        if not found:
+            errors.append(f"{where}: needs at least one name")
+        parse_sources(raw.get("sources"), where, errors)
+        names += found
+    _raise_if(errors, "not-covered")
+    return tuple(names)
+
+
 @cache
 def default_formulary() -> Formulary:
     """The shipped formulary, loaded and validated once per process."""
-    return Formulary.from_data(read_json(None, "medications.json"), read_json(None, "classes.json"))
+    return Formulary.from_data(
+        read_json(None, "medications.json"),
+        read_json(None, "classes.json"),
+        read_json(None, "not_covered.json"),
+    )

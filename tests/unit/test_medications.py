@@ -529,6 +529,50 @@ def test_a_sound_two_medicines_share_belongs_to_neither(tmp_path: Path) -> None:
     assert formulary.resolve("Calmo").medication.id == "ibuprofen"
 
 
+SOURCE = {"title": "A label (DailyMed)", "url": "https://dailymed.nlm.nih.gov/dailymed/"}
+NOT_COVERED = {"medicines": [{"names": ["warfarinox", "Ibuprax"], "sources": [SOURCE]}]}
+
+
+def test_a_medicine_not_covered_is_never_corrected_into_one_that_is() -> None:
+    """A real medicine the data does not hold stays unknown, without suggestions of its
+    look-alikes, and so does a misspelling nearer to it than to a held one."""
+    plain = Formulary.from_data(MEDICATIONS, CLASSES)
+    assert plain.resolve("warfarinox").medication.id == "warfarin"  # read as a typo
+    formulary = Formulary.from_data(MEDICATIONS, CLASSES, NOT_COVERED)
+    for typed in ("warfarinox", "Warfarinox 5 mg", "warfarinoxx", "ibuprax"):
+        res = formulary.resolve(typed)
+        assert res.medication is None and not res.corrected, typed
+    assert formulary.resolve("warfarinox").suggestions == ()
+    assert formulary.resolve("warfrin").medication.id == "warfarin"  # still a typo of warfarin
+
+
+def test_a_not_covered_name_may_not_be_a_held_medicines_name() -> None:
+    clash = {"medicines": [{"names": ["Coumadin"], "sources": [SOURCE]}]}
+    with pytest.raises(ValueError, match="not-covered name 'coumadin' is the name of 'warfarin'"):
+        Formulary.from_data(MEDICATIONS, CLASSES, clash)
+    unsourced = {"medicines": [{"names": ["quinine"]}]}
+    with pytest.raises(ValueError, match="needs at least one source"):
+        Formulary.from_data(MEDICATIONS, CLASSES, unsourced)
+
+
+@pytest.mark.parametrize(
+    ("typed", "not_read_as"),
+    [
+        ("quinine", "quinidine"),
+        ("tretinoin", "isotretinoin"),
+        ("olopatadine", "loratadine"),
+        ("famciclovir", "acyclovir"),
+        ("Alka-Seltzer Plus", "aspirin-citric-acid-sodium-bicarbonate"),
+        ("Robitussin", "dextromethorphan-guaifenesin"),
+    ],
+)
+def test_real_medicines_not_held_are_not_read_as_their_look_alikes(
+    real: Formulary, typed: str, not_read_as: str
+) -> None:
+    res = real.resolve(typed)
+    assert res.medication is None, f"{typed} read as {res.medication.id}"
+
+
 @pytest.mark.parametrize("typed", ["hydrocortisone cream", "amoxicillin ointment"])
 def test_a_skin_form_is_never_read_as_the_tablets(real: Formulary, typed: str) -> None:
     """Rules written for tablets would overstate a cream: without a topical product in the
