@@ -755,6 +755,8 @@ class Formulary:
         if process.extractOne(norm, self._not_covered_keys, scorer=fuzz.ratio, score_cutoff=near):
             return None  # as close to a medicine we do not hold: not a typo of this one
         best = self._fuzzy_entries[best_index]
+        if _word_added_or_dropped(norm, best.norm):
+            return None
         for _, score, index in hits[1:]:
             if self._fuzzy_entries[index].medication.id != best.medication.id:
                 if best_score - score < CORRECTION_MARGIN:
@@ -1067,6 +1069,15 @@ def parse_medications(data: Any) -> list[Medication]:
         )
     _raise_if(errors, "medication")
     return out
+
+
+def _word_added_or_dropped(typed: str, name: str) -> bool:
+    """A whole word more or fewer than a name ("Benylin DM" for "Benylin DM-E", "Advil" and a
+    word for "Advil"), not a misspelt one: another product of the line, not a typo. A
+    number alone is not such a word ("polyethylene glycol" for "polyethylene glycol 3350")."""
+    words, named = set(typed.split()), set(name.split())
+    differ = words ^ named
+    return bool(differ) and (words < named or named < words) and not all(map(str.isdigit, differ))
 
 
 def parse_not_covered(data: Any) -> tuple[str, ...]:

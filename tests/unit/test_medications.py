@@ -573,6 +573,21 @@ def test_real_medicines_not_held_are_not_read_as_their_look_alikes(
     assert res.medication is None, f"{typed} read as {res.medication.id}"
 
 
+@pytest.mark.parametrize("typed", ["Benylin Dry Coughs", "Sudafed Blocked Nose"])
+def test_a_word_fewer_than_a_product_name_is_not_read_as_that_product(
+    real: Formulary, typed: str
+) -> None:
+    """'Benylin Dry Coughs' is a line of two products (Original and Night) and 'Sudafed
+    Blocked Nose' names capsules and a spray: a missing word is not a typo."""
+    res = real.resolve(typed)
+    assert res.medication is None and res.suggestions
+
+
+def test_a_strength_missing_from_a_name_is_still_read(real: Formulary) -> None:
+    res = real.resolve("polyethylene glycol")
+    assert res.medication is not None and res.medication.id == "polyethylene-glycol-3350"
+
+
 @pytest.mark.parametrize("typed", ["hydrocortisone cream", "amoxicillin ointment"])
 def test_a_skin_form_is_never_read_as_the_tablets(real: Formulary, typed: str) -> None:
     """Rules written for tablets would overstate a cream: without a topical product in the
