@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import zip_longest
@@ -924,6 +924,19 @@ def _items(data: Any, key: str, what: str) -> list[Any]:
     return data[key]
 
 
+def _objects(
+    data: Any, key: str, what: str, errors: list[str]
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each object of a document's top-level list, with where it is ("class #3"); an item
+    that is not an object is recorded in `errors` and skipped."""
+    for i, raw in enumerate(_items(data, key, what)):
+        where = f"{what} #{i}"
+        if isinstance(raw, Mapping):
+            yield where, raw
+        else:
+            errors.append(f"{where}: expected an object, got {raw!r}")
+
+
 def _raise_if(errors: Sequence[str], what: str) -> None:
     """Raise one ValueError listing every problem, so a data author can fix them in one go."""
     if errors:
@@ -1003,11 +1016,7 @@ def parse_classes(data: Any) -> list[MedClass]:
     errors: list[str] = []
     out: list[MedClass] = []
     seen: set[str] = set()
-    for i, raw in enumerate(_items(data, "classes", "class")):
-        where = f"class #{i}"
-        if not isinstance(raw, Mapping):
-            errors.append(f"{where}: expected an object, got {raw!r}")
-            continue
+    for where, raw in _objects(data, "classes", "class", errors):
         class_id = require_str(raw, "id", where, errors)
         if class_id:
             where = f"class {class_id!r}"
@@ -1034,11 +1043,7 @@ def parse_medications(data: Any) -> list[Medication]:
     errors: list[str] = []
     out: list[Medication] = []
     seen: set[str] = set()
-    for i, raw in enumerate(_items(data, "medications", "medication")):
-        where = f"medication #{i}"
-        if not isinstance(raw, Mapping):
-            errors.append(f"{where}: expected an object, got {raw!r}")
-            continue
+    for where, raw in _objects(data, "medications", "medication", errors):
         med_id = require_str(raw, "id", where, errors)
         if med_id:
             where = f"medication {med_id!r}"
@@ -1085,11 +1090,7 @@ def parse_not_covered(data: Any) -> tuple[str, ...]:
     medicine."""
     errors: list[str] = []
     names: list[str] = []
-    for i, raw in enumerate(_items(data, "medicines", "not-covered")):
-        where = f"not-covered medicine #{i}"
-        if not isinstance(raw, Mapping):
-            errors.append(f"{where}: expected an object, got {raw!r}")
-            continue
+    for where, raw in _objects(data, "medicines", "not-covered medicine", errors):
         found = _require_str_list(raw, "names", where, errors)
         if not found:
             errors.append(f"{where}: needs at least one name")
