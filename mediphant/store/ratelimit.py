@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from botocore.exceptions import ClientError
 from limits.errors import ConfigurationError
 from limits.storage import SlidingWindowCounterSupport, Storage
 from limits.storage.base import TimestampedSlidingWindow
@@ -144,6 +145,11 @@ def _ignore(_: PynamoDBException) -> None:
     return None
 
 
+# How long after a write whose answer was lost the storage does not say it is healthy
+# again: flask-limiter looks again only after 2 s, by then with nothing in doubt.
+UNSURE_SECONDS = 1.0
+
+
 class DynamoDBStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWindow):
     """Fixed-window and sliding-window-counter support, on clock-aligned windows.
 
@@ -181,6 +187,7 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
         self._settled = on_condition_failed
         self._clock = clock
         self.seen = SeenCounters()
+        self._unsure_until = 0.0  # monotonic; see _unsure
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
@@ -240,6 +247,7 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
             item.update(actions=[model.Data.count.add(amount)], condition=condition)  # type: ignore[attr-defined]
         except UpdateError as exc:
             if not _condition_failed(exc):
+                self._unsure(exc)
                 raise
             self._settled(exc)
             return None
@@ -261,6 +269,7 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
             created.save(condition=model.PK.does_not_exist())  # type: ignore[attr-defined]
         except PutError as exc:
             if not _condition_failed(exc):
+                self._unsure(exc)
                 raise
             self._settled(exc)
             return False
@@ -326,7 +335,16 @@ class DynamoDBStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
         current = self._current(key)
         return current[1] if current else self._clock()
 
+    def _unsure(self, exc: PynamoDBException) -> None:
+        """A write that got no answer from DynamoDB (a lost connection, a time-out) may have
+        counted. flask-limiter, told of the failure, asks `check` at once and, on True,
+        sends the same hit again: for UNSURE_SECONDS `check` says the table is not back."""
+        if not isinstance(exc.cause, ClientError):
+            self._unsure_until = time.monotonic() + UNSURE_SECONDS
+
     def check(self) -> bool:
+        if time.monotonic() < self._unsure_until:
+            return False
         try:
             return self.model.describe_table()["TableStatus"] == "ACTIVE"
         except PynamoDBException:
