@@ -191,9 +191,17 @@ class Senders:
 
     def __init__(self, threads: int) -> None:
         self.pid = os.getpid()
-        self._work: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+        self._threads = threads
+        self._work: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]] | None] = (
+            queue.SimpleQueue()
+        )
         for n in range(threads):
             threading.Thread(target=self._run, name=f"dynamodb-{n}", daemon=True).start()
+
+    def close(self) -> None:
+        """Let each thread end once the call it is making, if any, ends."""
+        for _ in range(self._threads):
+            self._work.put(None)
 
     def submit(self, send: Callable[[], T]) -> Future[T]:
         future: Future[T] = Future()
@@ -201,8 +209,8 @@ class Senders:
         return future
 
     def _run(self) -> None:
-        while True:
-            send, future = self._work.get()
+        while (work := self._work.get()) is not None:
+            send, future = work
             if not future.set_running_or_notify_cancel():
                 continue
             try:
@@ -235,7 +243,9 @@ class Guard:
         if previous is not None:  # a new configuration keeps who listens to the breaker
             self.breaker.listeners = previous.listeners
         self._waiting = threading.BoundedSemaphore(limits.max_waiting)
-        self._senders = None  # sized to the new slots when next needed
+        senders, self._senders = getattr(self, "_senders", None), None  # made when next needed
+        if senders is not None and senders.pid == os.getpid():
+            senders.close()
 
     # --- the request's budget ----------------------------------------------------
 
