@@ -852,7 +852,8 @@ def _product_errors(meds: Mapping[str, Medication]) -> list[str]:
     """Cross-check products and families: known ids, one level deep, sourced, no own classes.
 
     A product's classes are its ingredients' (so findings name the ingredient that caused
-    them); a family must share at least one ingredient, or it would expand to nothing.
+    them). A family's versions are products or single medicines ("Anadin": aspirin and
+    caffeine, or paracetamol alone); they may share nothing, and each is checked.
     """
     errors: list[str] = []
     for med in meds.values():
@@ -875,16 +876,12 @@ def _product_errors(meds: Mapping[str, Medication]) -> list[str]:
                 errors.append(f"{where}: ingredient {ing!r} is itself a product")
         if len(set(med.ingredients)) != len(med.ingredients):
             errors.append(f"{where}: an ingredient is listed twice")
-        variants = [meds.get(v) for v in med.variants]
-        for v, other in zip(med.variants, variants, strict=True):
-            if other is None or not other.ingredients:
-                errors.append(f"{where}: variant {v!r} is not a product with ingredients")
+        for v in med.variants:
+            other = meds.get(v)
+            if other is None or other.variants:
+                errors.append(f"{where}: variant {v!r} is not a medicine or a product")
         if med.variants and len(med.variants) < 2:
             errors.append(f"{where}: a family needs at least two variants")
-        if med.variants and all(o is not None and o.ingredients for o in variants):
-            shared = set.intersection(*(set(o.ingredients) for o in variants if o is not None))
-            if not shared:
-                errors.append(f"{where}: its variants share no ingredient")
     return errors
 
 

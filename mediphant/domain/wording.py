@@ -65,6 +65,8 @@ def name_note(formulary: Formulary, res: Resolution) -> str | None:
     if med.is_family:
         versions = ", ".join(version_label(v, med) for v in formulary.variants(med))
         shared = join([i.name for i in formulary.components(med)])
+        if not shared:
+            return f"{typed}: check the label, versions differ ({versions}); we checked each"
         return (
             f"{typed}: check the label, versions differ ({versions}); every version "
             f"contains {shared}, which is what we checked"

@@ -39,7 +39,7 @@ def test_there_are_products_and_families(real: Checker) -> None:
 def test_every_product_name_resolves_to_it_and_expands(real: Checker) -> None:
     f = real.formulary
     for product in _products(real) + _families(real):
-        assert f.components(product), product.id
+        assert f.components(product) or f.variants(product), product.id
         assert product.sources and all(s.url.startswith("https://") for s in product.sources)
         limited = dict(product.brand_countries)
         for name in (product.name, *product.brands, *product.synonyms):
@@ -324,7 +324,8 @@ def test_inline_formulary_is_valid_and_family_shares_b() -> None:
         (lambda m: m[3].update(route="rectal"), "route must be one of"),
         (lambda m: m[4].update(ingredients=["c", "c"]), "listed twice"),
         (lambda m: m[5].update(variants=["ab"]), "at least two variants"),
-        (lambda m: m[5].update(variants=["ab", "a"]), "not a product with ingredients"),
+        (lambda m: m[5].update(variants=["ab", "zz"]), "not a medicine or a product"),
+        (lambda m: m[5].update(variants=["ab", "fam"]), "not a medicine or a product"),
         (
             lambda m: m[3].update(routeNote={"text": "t", "sources": SRC, "maxSeverity": "x"}),
             "maxSeverity",
@@ -337,13 +338,36 @@ def test_product_validation(change: Any, message: str) -> None:
         Formulary.from_data(data, CLASSES)
 
 
-def test_family_sharing_nothing_is_rejected() -> None:
-    def change(meds: list[dict[str, Any]]) -> None:
-        meds.append({"id": "d", "name": "d", "brands": [], "synonyms": [], "classes": []})
-        meds[4]["ingredients"] = ["c", "d"]
+def test_a_family_whose_versions_share_nothing_expands_to_nothing_but_lists_them() -> None:
+    """ "Anadin" is aspirin and caffeine in one version, paracetamol alone in another: no
+    ingredient stands for the name, and each version is checked."""
 
-    with pytest.raises(ValueError, match="share no ingredient"):
-        Formulary.from_data(_with(change), CLASSES)
+    def change(meds: list[dict[str, Any]]) -> None:
+        meds[5]["variants"] = ["ab", "c"]  # a product and a single medicine
+
+    f = Formulary.from_data(_with(change), CLASSES)
+    family = f.get("fam")
+    assert f.components(family) == ()
+    assert [v.id for v in f.variants(family)] == ["ab", "c"]
+
+
+@pytest.mark.parametrize(
+    ("family", "other", "version", "ingredient"),
+    [
+        ("Anadin", "warfarin", "Anadin Original", "aspirin"),
+        ("Beechams", "warfarin", "Beechams Powders", "aspirin"),
+        ("Anadin", "Tylenol", "Anadin Extra", "acetaminophen"),
+        ("Benylin", "phenelzine", "Benylin Dry Coughs Original", "dextromethorphan"),
+    ],
+)
+def test_real_a_brand_whose_lines_share_nothing_is_checked_line_by_line(
+    family: str, other: str, version: str, ingredient: str
+) -> None:
+    result = default_checker().check(family, other)
+    assert result.severity in ("major", "contraindicated")
+    explanation = " ".join(f.explanation for f in result.findings)
+    assert f"{version} (one version of {family}) contains {ingredient}" in explanation
+    assert "versions differ" in explanation and "we checked each" in explanation
 
 
 COMMON = [
