@@ -228,13 +228,13 @@ class Guard:
     """One per process: wraps the connection's API calls (see `store.configure`)."""
 
     def __init__(self, limits: Limits | None = None) -> None:
+        self._senders: Senders | None = None  # made when first needed, after a fork
         self.configure(limits or Limits())
         # (event, operation) hooks: "skipped:<reason>", "timeout", "retry"; metrics subscribe.
         self.hooks: list[Callable[[str, str], None]] = []
         self._calls: dict[object, float] = {}  # calls in flight: their start times
         self._calls_lock = threading.Lock()
         self._thread = threading.local()  # .light: a thread kept for pages that need no table
-        self._senders: Senders | None = None
 
     def configure(self, limits: Limits) -> None:
         self.limits = limits
@@ -243,7 +243,7 @@ class Guard:
         if previous is not None:  # a new configuration keeps who listens to the breaker
             self.breaker.listeners = previous.listeners
         self._waiting = threading.BoundedSemaphore(limits.max_waiting)
-        senders, self._senders = getattr(self, "_senders", None), None  # made when next needed
+        senders, self._senders = self._senders, None  # sized to the new slots when next needed
         if senders is not None and senders.pid == os.getpid():
             senders.close()
 
