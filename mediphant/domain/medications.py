@@ -85,8 +85,32 @@ _LABEL_WORDS = re.compile(
     r"(?:\d{1,2}[- ]?)?(?:hours?|hrs?)|(?:once|twice|three times)(?: a)? (?:daily|day)|"
     r"daily|nightly|at night|at bedtime|as needed|prn|qd|bid|tid|qid|"
     r"children'?s|childrens|kids'?|junior|infants'?|"
-    r"hcl|hydrochloride|besylate|besilate|succinate|tartrate|maleate|mesylate|fumarate|"
-    r"hyclate|monohydrate)\b"
+    r"hcl|hydrochloride|dihydrochloride|hbr|hydrobromide|besylate|besilate|succinate|"
+    r"tartrate|bitartrate|maleate|mesylate|mesilate|fumarate|oxalate|tosylate|napsylate|"
+    r"pamoate|embonate|bisulfate|bisulphate|sulfate|sulphate|hyclate|monohydrate|dihydrate|"
+    r"trihydrate|hemihydrate)\b"
+)
+# Who made or sells a generic, as a box names it: Canadian generics joined to the medicine
+# ("Apo-Metformin", "Teva-Amlodipine", "pms-Sertraline"), and makers' and pharmacies' own
+# brands before or after it ("Boots Paracetamol", "Equate Ibuprofen", "Amlodipine Sandoz").
+# Read past only to a name held exactly or as a typo of one; a held name always wins.
+_MAKER_JOINED = (
+    r"apo|teva|mylan|pms|ratio|novo|riva|mint|jamp|auro|ag|act|ran|dom|sivem|mar|taro|"
+    r"accel|priva|nat|sandoz|sdz|gen|nu|bio"
+)
+_MAKER_NAMES = (
+    r"apo|apotex|teva|mylan|viatris|sandoz|accord|aurobindo|zydus|cipla|lupin|"
+    r"dr\.? ?reddy'?s|sun pharma|glenmark|amneal|zentiva|actavis|ranbaxy|hikma|torrent|"
+    r"camber|ascend|macleods|solco|northstar|rugby|perrigo|pharmacor|arrow|noumed|"
+    r"chemmart|terry white|chemists'? own|boots|superdrug|tesco|asda|sainsbury'?s|"
+    r"lloyds(?: ?pharmacy)?|wilko|numark|galpharm|equate|kirkland(?: signature)?|"
+    r"cvs(?: health)?|walgreens|up ?(?:&|and) ?up|good neighbou?r(?: pharmacy)?|rite aid|"
+    r"member'?s mark|amazon basic care|basic care|goodsense|health mart|sunmark|top ?care|"
+    r"signature care|quality choice|kroger|leader"
+)
+_MAKER = re.compile(
+    rf"^\s*(?:(?:{_MAKER_JOINED})\s*-\s*|(?:{_MAKER_NAMES})\s+)"
+    rf"|\s+\(?(?:{_MAKER_NAMES})\)?\s*$"
 )
 # Words after a name that say how it is used: an inhaler's device or form ("ProAir HFA",
 # "Spiriva Respimat", "salbutamol nebules"), a nasal spray ("fluticasone nasal spray", "GTN
@@ -116,7 +140,12 @@ _ROUTE_WORDS = (
 # A release type ending a brand ("Entocort EC", "Nurtec ODT", "Xtampza ER"): the bare
 # brand names the same medicine, so it is found too unless it is another name already.
 _BRAND_RELEASE = re.compile(r"(?<=[A-Za-z]{4})[\s-]+(?:EC|XL|XR|ER|SR|CR|LA|ODT|DR)$")
-_TRAILING_SALT = re.compile(r"(?<=\w)\s+(?:sodium|potassium)\b")
+# A salt after the medicine's name ("montelukast sodium", "rosuvastatin calcium"), but not
+# a second ingredient ("vitamin D and calcium").
+_TRAILING_SALT = re.compile(
+    r"(?<=\w)(?<!\band)(?<!\bwith)(?<!\bplus)\s+(?:sodium|potassium|calcium|magnesium)\b"
+)
+_FILLERS = re.compile(r"\b(?:and|with|plus|for|of|the|in)\b")
 _BARE_NUMBER = re.compile(r"(?<![\w.,])(?:\d{2,}(?:[.,]\d+)?|\d+[.,]\d+)(?![\w.,])")
 # How a product reaches the body; rules are written for the oral form unless a note says otherwise.
 ROUTES = ("oral", "topical", "inhaled", "nasal")
@@ -180,12 +209,13 @@ def _parts(name: str) -> list[str]:
 
 
 def without_label_words(name: str) -> list[str]:
-    """The name with what a label adds after it taken away, least taken first: strengths,
-    oral forms, release types and salts; then also bare numbers of two or more digits or
-    with a decimal point ("aspirin 81", "Xanax 0.5"). A single digit stays: "Tylenol 3"
-    is another product than Tylenol."""
+    """The name with what a label adds to it taken away, least taken first: strengths,
+    oral forms, release types, salts and the maker; then also bare numbers of two or more
+    digits or with a decimal point ("aspirin 81", "Xanax 0.5"). A single digit stays:
+    "Tylenol 3" is another product than Tylenol."""
     text = unicodedata.normalize("NFKC", name).casefold()
     text = _TRAILING_SALT.sub(" ", _LABEL_WORDS.sub(" ", _STRENGTH.sub(" ", text)))
+    text = _MAKER.sub(" ", text)
     first = " ".join(text.split())
     second = " ".join(_BARE_NUMBER.sub(" ", first).split())
     return [t for t in dict.fromkeys((first, second)) if t and compact(t) != compact(name)]
@@ -435,6 +465,7 @@ class Formulary:
             by_norm.setdefault(entry.norm, entry)
         self._fuzzy_keys: list[str] = list(by_norm)
         self._fuzzy_entries: list[_NameEntry] = list(by_norm.values())
+        self._suggestion_keys = [_without_fillers(key) for key in self._fuzzy_keys]
         self._members: dict[str, tuple[Medication, ...]] = {
             class_id: tuple(m for m in self._medications.values() if class_id in m.classes)
             for class_id in self._classes
@@ -774,8 +805,8 @@ class Formulary:
         if not norm:
             return ()
         hits = process.extract(
-            norm,
-            self._fuzzy_keys,
+            _without_fillers(norm),
+            self._suggestion_keys,
             scorer=fuzz.WRatio,
             limit=max(limit * 6, 12),
             score_cutoff=SUGGESTION_MIN_SCORE,
@@ -833,6 +864,13 @@ class Formulary:
                 if len(out) == limit:
                     break
         return out
+
+
+def _without_fillers(norm: str) -> str:
+    """A normalised name without the words that join other words ("cold and flu"): a
+    suggestion must share more with the query than an "and" ("Sudafed Day and Night" is not
+    near "abacavir, dolutegravir and lamivudine")."""
+    return " ".join(_FILLERS.sub(" ", norm).split()) or norm
 
 
 def _routed(readings: list[str]) -> list[tuple[str, str, bool]]:

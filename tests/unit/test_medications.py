@@ -467,6 +467,19 @@ def test_real_typos(real: Formulary, typed: str, med_id: str) -> None:
         ("aspirin 75mg dispersible", "aspirin"),  # UK label words
         ("Isosorbide mononitrate MR", "isosorbide-mononitrate"),
         ("omeprazole gastro-resistant capsules 20mg", "omeprazole"),
+        ("citalopram hydrobromide", "citalopram"),
+        ("rosuvastatin calcium 10 mg", "rosuvastatin"),
+        ("hydroxychloroquine sulfate 200", "hydroxychloroquine"),
+        # The maker or the pharmacy's own brand: Canadian generics, retailers' packs.
+        ("Apo-Metformin", "metformin"),
+        ("TEVA-AMLODIPINE 5MG", "amlodipine"),
+        ("pms-Sertraline", "sertraline"),
+        ("Boots Paracetamol 500mg caplets", "acetaminophen"),
+        ("Equate Ibuprofen", "ibuprofen"),
+        ("Sainsbury's ibuprofen", "ibuprofen"),
+        ("Amlodipine Sandoz", "amlodipine"),
+        ("atorvastatin (Mylan)", "atorvastatin"),
+        ("Apo-Warfarn", "warfarin"),  # a typo as well
         # An inhaler's device name: the medicine, in its inhaled form where it has one.
         ("ProAir HFA", "albuterol"),
         ("Ventolin Evohaler 100 micrograms", "albuterol"),
@@ -649,6 +662,36 @@ def test_real_label_words_that_matter_are_kept(
     assert res.medication is not None and meant.medication is not None
     assert other.medication is not None
     assert res.medication.id == meant.medication.id != other.medication.id
+
+
+@pytest.mark.parametrize(
+    ("typed", "maker_alone"), [("vitamin D and calcium", None), ("Boots", "Boots")]
+)
+def test_real_a_maker_or_salt_word_is_not_read_past_into_another_medicine(
+    real: Formulary, typed: str, maker_alone: str | None
+) -> None:
+    """A second ingredient is not a salt, and a maker's name alone names no medicine."""
+    res = real.resolve(typed)
+    if maker_alone:
+        assert res.medication is None
+        return
+    assert res.medication is not None
+    assert {m.id for m in real.components(res.medication)} == {
+        "calcium-carbonate",
+        "cholecalciferol",
+    }
+
+
+@pytest.mark.parametrize(
+    "typed", ["Sudafed Day and Night", "Codral Cold and Flu", "Lemsip Cough and Cold"]
+)
+def test_real_suggestions_share_more_than_a_joining_word(real: Formulary, typed: str) -> None:
+    """An unknown product named "X and Y" is not near every combination named "A and B"."""
+    res = real.resolve(typed)
+    assert res.medication is None and res.suggestions
+    typed_words = set(normalise(typed).split()) - {"and"}
+    for suggestion in res.suggestions:
+        assert typed_words & set(normalise(suggestion).split()), suggestion
 
 
 @pytest.mark.parametrize("typed", ["xyz", "asdfgh", "qwertyuiop", "zzzz"])
