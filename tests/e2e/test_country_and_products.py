@@ -26,7 +26,7 @@ def test_country_defaults_from_the_browser_language_and_is_remembered(
 
     select.select_option("US")
     _check(page, "Benadryl", "Zyrtec")
-    expect(result).to_contain_text("No known interaction in our database")
+    expect(result).to_contain_text("extra drowsiness")  # diphenhydramine, not a duplicate
     expect(result).to_contain_text("in US, Benadryl is diphenhydramine")
     expect(page.get_by_label("Country for brand names")).to_have_value("US")
 

@@ -18,7 +18,8 @@ def test_api_country_reads_the_brand_for_that_country(client: FlaskClient) -> No
     assert us["country"] == "US" and us["status"] == "duplicate"
     assert {e["name"] for e in us["resolved"][0]["elsewhere"]} == {"cetirizine", "acrivastine"}
     uk = _check(client, country="uk")
-    assert uk["country"] == "UK" and uk["status"] == "no_known_interaction"
+    assert uk["country"] == "UK" and uk["status"] == "interaction"  # cetirizine, not a twin
+    assert uk["reason"] == "extra drowsiness"
     assert _check(client, country="GB")["country"] == "UK"
 
 
@@ -89,9 +90,11 @@ def test_list_form_reads_brands_for_the_chosen_country(client: FlaskClient) -> N
     response = client.post("/list", data=data)
     assert response.status_code == 303
     us = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "No known interaction in our database between these medicines" in us
+    assert "1 potentially risky pair" in us
+    assert "extra drowsiness" in us and "both contain cetirizine" not in us  # diphenhydramine
     response = client.post("/list", data={**data, "country": "UK"})
     uk = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1 potentially risky pair" in uk
+    assert "both contain cetirizine" in uk and "extra drowsiness" not in uk
     bad = client.post("/list", data={**data, "country": "ZZ"})
     assert bad.status_code == 400 and 'id="country-error"' in bad.get_data(as_text=True)

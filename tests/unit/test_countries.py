@@ -42,10 +42,13 @@ def test_a_country_picks_its_meaning_and_says_what_it_means_elsewhere(real: Chec
 
 def test_the_uk_benadryl_is_not_diphenhydramine(real: Checker) -> None:
     uk = real.check("Benadryl", "ZzzQuil", country="UK")
-    assert uk.status == "no_known_interaction"
+    assert (uk.status, uk.reason) == ("interaction", "extra drowsiness")  # not a duplicate
+    assert "Benadryl (cetirizine, as sold in UK)" in uk.explanation
     assert "in UK, Benadryl is sold as more than one medicine" in uk.explanation
     assert real.check("Benadryl", "Zyrtec", country="UK").status == "duplicate"
-    assert real.check("Benadryl", "Zyrtec", country="US").status == "no_known_interaction"
+    us = real.check("Benadryl", "Zyrtec", country="US")
+    assert (us.status, us.reason) == ("interaction", "extra drowsiness")
+    assert "in US, Benadryl is diphenhydramine" in us.explanation
 
 
 def test_a_country_with_no_recorded_meaning_checks_every_meaning(real: Checker) -> None:
@@ -80,8 +83,10 @@ def test_a_brand_outside_its_countries_still_resolves_and_says_where_it_is_sold(
 def test_list_check_reads_names_for_the_country(real: Checker) -> None:
     uk = real.check_list(["Benadryl", "Zyrtec", "metformin"], country="UK")
     us = real.check_list(["Benadryl", "Zyrtec", "metformin"], country="US")
+    # UK Benadryl is cetirizine, as Zyrtec; US Benadryl is diphenhydramine, which adds to
+    # cetirizine's drowsiness.
     assert [p.status for p in uk.pairs] == ["duplicate"]
-    assert not us.pairs
+    assert [(p.status, p.reason) for p in us.pairs] == [("interaction", "extra drowsiness")]
 
 
 CLASSES: dict[str, Any] = {"classes": []}
