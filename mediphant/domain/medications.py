@@ -145,7 +145,7 @@ _BRAND_RELEASE = re.compile(r"(?<=[A-Za-z]{4})[\s-]+(?:EC|XL|XR|ER|SR|CR|LA|ODT|
 _TRAILING_SALT = re.compile(
     r"(?<=\w)(?<!\band)(?<!\bwith)(?<!\bplus)\s+(?:sodium|potassium|calcium|magnesium)\b"
 )
-_FILLERS = re.compile(r"\b(?:and|with|plus|for|of|the|in)\b")
+_FILLERS = re.compile(r"\b(?:and|with)\b")
 _BARE_NUMBER = re.compile(r"(?<![\w.,])(?:\d{2,}(?:[.,]\d+)?|\d+[.,]\d+)(?![\w.,])")
 # How a product reaches the body; rules are written for the oral form unless a note says otherwise.
 ROUTES = ("oral", "topical", "inhaled", "nasal")
@@ -178,10 +178,13 @@ def compact(name: str) -> str:
     return normalise(name).replace(" ", "")
 
 
-# Spellings that sound alike: "ph" and "f", "c" and "k", "y" and "i", British "oe"/"ae",
-# doubled letters. Applied to both sides, so "ibuprophen" meets "ibuprofen" and "zyrtek"
-# meets "Zyrtec" where a fuzzy score would stop short.
+# Spellings that sound alike: a first "x" and "z", "x" and "ks", "ph" and "f", "c" and "k",
+# "y" and "i", British "oe"/"ae", doubled letters. Applied to both sides, so "ibuprophen"
+# meets "ibuprofen", "zyrtek" meets "Zyrtec" and "zanax" meets "Xanax" where a fuzzy score
+# would stop short.
 _SOUND_REWRITES = (
+    (re.compile("^x"), "z"),
+    (re.compile("x"), "ks"),
     (re.compile("ph"), "f"),
     (re.compile("[ao]e"), "e"),
     (re.compile("ck|c"), "k"),
@@ -463,6 +466,8 @@ class Formulary:
         by_norm: dict[str, _NameEntry] = {}
         for entry in entries:
             by_norm.setdefault(entry.norm, entry)
+            if "-" in entry.text:  # "cocodamol": people drop a name's hyphen
+                by_norm.setdefault(entry.compact, entry)
         self._fuzzy_keys: list[str] = list(by_norm)
         self._fuzzy_entries: list[_NameEntry] = list(by_norm.values())
         self._suggestion_keys = [_without_fillers(key) for key in self._fuzzy_keys]
@@ -585,7 +590,13 @@ class Formulary:
                 group = next(filter(None, map(self._group, readings)), None)
                 if group is not None:
                     return replace(group, query=query, country=country)
-        return Resolution(query, None, None, False, self.suggest(normalise(query)), country=country)
+        norm = normalise(query)
+        # A misspelling of a medicine we do not hold ("betahistin") suggests no other one.
+        near_uncovered = process.extractOne(
+            norm, self._not_covered_keys, scorer=fuzz.ratio, score_cutoff=CORRECTION_MIN_SCORE
+        )
+        suggestions = () if near_uncovered else self.suggest(norm)
+        return Resolution(query, None, None, False, suggestions, country=country)
 
     def _route_form(self, found: Resolution, route: str, fallback: bool) -> Resolution | None:
         """A medicine named with the words of a route: its product of that route if it has

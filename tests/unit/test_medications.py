@@ -515,6 +515,9 @@ def test_real_names_as_copied_from_a_label(real: Formulary, typed: str, med_id: 
         ("sulphasalazine", "sulfasalazine"),
         ("fenobarbital", "phenobarbital"),
         ("diklofenak", "diclofenac"),
+        ("zanax", "alprazolam"),  # a first x sounds as z
+        ("Zarelto", "rivaroxaban"),
+        ("cocodomol", "acetaminophen-codeine"),  # co-codamol without its hyphen, misspelt
     ],
 )
 def test_names_spelled_by_ear(real: Formulary, typed: str, med_id: str) -> None:
@@ -556,6 +559,7 @@ def test_a_medicine_not_covered_is_never_corrected_into_one_that_is() -> None:
         res = formulary.resolve(typed)
         assert res.medication is None and not res.corrected, typed
     assert formulary.resolve("warfarinox").suggestions == ()
+    assert formulary.resolve("warfarinoxx").suggestions == ()  # nor does a misspelling of it
     assert formulary.resolve("warfrin").medication.id == "warfarin"  # still a typo of warfarin
 
 
