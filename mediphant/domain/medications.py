@@ -81,11 +81,19 @@ _LABEL_WORDS = re.compile(
     r"(?:extended|delayed|immediate|sustained|controlled|modified|prolonged)[- ]release|"
     r"dispersible|orodispersible|effervescent|soluble|retard|mr|m/r|gastro[- ]resistant|"
     r"(?:enteric|film)[- ]coated|"
-    r"(?:extra|maximum|regular|double|ultra)[- ]strength|low[- ]dose|z[- ]?pak|dose[- ]?pack|"
+    r"(?:extra|maximum|regular|double|ultra)[- ]strength|low[- ]dose|z[- ]?pak|"
+    r"dose[- ]?pac?k|cd|perles|reditabs?|gum|lozenges?|sl|sublingual|allergy|"
+    r"(?:pre-?filled )?pens?|solostar|kwikpen|flexpen|flextouch|penfill|cartridges?|"
+    r"auto-?injectors?|"
     r"(?:\d{1,2}[- ]?)?(?:hours?|hrs?)|(?:once|twice|three times)(?: a)? (?:daily|day)|"
     r"daily|nightly|at night|at bedtime|as needed|prn|qd|bid|tid|qid|"
-    r"children'?s|childrens|kids'?|junior|infants'?|"
-    r"hcl|hydrochloride|dihydrochloride|hbr|hydrobromide|besylate|besilate|succinate|"
+    r"children'?s|childrens|kids'?|junior|infants'?)\b"
+)
+# The salt a medicine is made as ("sertraline HCl", "citalopram hydrobromide"): read past
+# after the label words, so a name that holds a salt ("ferrous sulfate 325mg") is found
+# before one without it.
+_SALTS = re.compile(
+    r"\b(?:hcl|hydrochloride|dihydrochloride|hbr|hydrobromide|besylate|besilate|succinate|"
     r"tartrate|bitartrate|maleate|mesylate|mesilate|fumarate|oxalate|tosylate|napsylate|"
     r"pamoate|embonate|bisulfate|bisulphate|sulfate|sulphate|hyclate|monohydrate|dihydrate|"
     r"trihydrate|hemihydrate)\b"
@@ -120,7 +128,7 @@ _MAKER = re.compile(
 # rules, never fewer); skin words do not, as rules written for tablets would overstate a cream.
 _INHALER_WORDS = re.compile(
     r"\b(?:hfa|mdi|dpi|diskus|ellipta|respimat|evohaler|turbuhaler|accuhaler|easyhaler|"
-    r"redihaler|digihaler|handihaler|flexhaler|twisthaler|genuair|breezhaler|aerosphere|"
+    r"redihaler|digihaler|handihaler|flexhaler|twisthaler|genuair|breezhaler|aerosphere|turbohaler|"
     r"pressair|inhalers?|inhalation(?:\s+(?:aerosol|powder|solution))?|puffers?|nebules|"
     r"nebuli[sz]er(?:\s+solution)?)\b",
     re.IGNORECASE,
@@ -217,11 +225,12 @@ def without_label_words(name: str) -> list[str]:
     digits or with a decimal point ("aspirin 81", "Xanax 0.5"). A single digit stays:
     "Tylenol 3" is another product than Tylenol."""
     text = unicodedata.normalize("NFKC", name).casefold()
-    text = _TRAILING_SALT.sub(" ", _LABEL_WORDS.sub(" ", _STRENGTH.sub(" ", text)))
-    text = _MAKER.sub(" ", text)
+    text = _MAKER.sub(" ", _LABEL_WORDS.sub(" ", _STRENGTH.sub(" ", text)))
     first = " ".join(text.split())
-    second = " ".join(_BARE_NUMBER.sub(" ", first).split())
-    return [t for t in dict.fromkeys((first, second)) if t and compact(t) != compact(name)]
+    second = " ".join(_TRAILING_SALT.sub(" ", _SALTS.sub(" ", first)).split())
+    third = " ".join(_BARE_NUMBER.sub(" ", second).split())
+    readings = dict.fromkeys((first, second, third))
+    return [t for t in readings if t and compact(t) != compact(name)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -480,6 +480,14 @@ def test_real_typos(real: Formulary, typed: str, med_id: str) -> None:
         ("Amlodipine Sandoz", "amlodipine"),
         ("atorvastatin (Mylan)", "atorvastatin"),
         ("Apo-Warfarn", "warfarin"),  # a typo as well
+        # A pen, a pack or a form's word, and a salt read after them.
+        ("Lantus Solostar", "insulin-glargine"),
+        ("Ozempic 1mg pen", "semaglutide"),
+        ("Medrol Dosepak", "methylprednisolone"),
+        ("Cardizem CD", "diltiazem"),
+        ("Zyrtec Allergy", "cetirizine"),
+        ("nitroglycerin 0.4 mg SL", "nitroglycerin"),
+        ("ferrous sulfate 325mg", "ferrous-sulfate"),  # the salt is the name here
         # An inhaler's device name: the medicine, in its inhaled form where it has one.
         ("ProAir HFA", "albuterol"),
         ("Ventolin Evohaler 100 micrograms", "albuterol"),
@@ -581,6 +589,11 @@ def test_a_not_covered_name_may_not_be_a_held_medicines_name() -> None:
         ("famciclovir", "acyclovir"),
         ("Alka-Seltzer Plus", "aspirin-citric-acid-sodium-bicarbonate"),
         ("Robitussin", "dextromethorphan-guaifenesin"),
+        ("DHEA", "dihydroergotamine"),
+        ("penicillamine", "penicillin-v"),
+        ("valganciclovir", "valacyclovir"),
+        ("Noroxin", "levothyroxine"),
+        ("ampicillin", "amoxicillin"),
     ],
 )
 def test_real_medicines_not_held_are_not_read_as_their_look_alikes(
@@ -805,3 +818,32 @@ def test_real_every_suggestion_form_resolves_back(real: Formulary) -> None:
                 if res.medication is None or res.medication.id != med.id:
                     problems.append((name, med.name, country))
     assert not problems, problems
+
+
+@pytest.mark.parametrize(
+    ("brand", "progestin"),
+    [
+        ("Microgynon", "levonorgestrel"),
+        ("Femodene", "gestodene"),
+        ("Marvelon", "desogestrel"),
+        ("Loestrin", "norethindrone"),
+        ("Sprintec", "norgestimate"),
+    ],
+)
+def test_real_a_combined_pill_holds_its_progestin(
+    real: Formulary, brand: str, progestin: str
+) -> None:
+    res = real.resolve(brand)
+    assert res.medication is not None
+    assert {m.id for m in real.components(res.medication)} == {"ethinyl-estradiol", progestin}
+
+
+def test_real_bare_solpadeine_is_checked_as_each_of_its_lines(real: Formulary) -> None:
+    """Solpadeine Plus has caffeine, Max has none, Headache has no codeine."""
+    res = real.resolve("Solpadeine")
+    assert res.medication is not None and res.medication.is_family
+    assert {v.id for v in real.variants(res.medication)} == {
+        "acetaminophen-caffeine-codeine",
+        "acetaminophen-codeine",
+        "acetaminophen-caffeine",
+    }
