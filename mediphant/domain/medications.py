@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from mediphant.domain.datafiles import Source, is_https_url, read_json
 
@@ -45,6 +46,10 @@ CORRECTION_MIN_SCORE = 85.0
 CORRECTION_MARGIN = 5.0
 # Shorter queries are too ambiguous to auto-correct ("asa", "xyz").
 CORRECTION_MIN_LENGTH = 4
+# A name this long with one letter wrong, missing, extra or two swapped ("ambian", "pepsid")
+# is corrected when it is that near to one medicine only: the ratio above scores a short
+# name's one wrong letter below its bar.
+ONE_EDIT_MIN_LENGTH = 5
 SUGGESTION_MIN_SCORE = 75.0
 # A name this short found inside a longer query ("coc" in "cocaine") is a coincidence, not a
 # suggestion; WRatio's partial matching would otherwise score it 90.
@@ -480,6 +485,7 @@ class Formulary:
         self._fuzzy_keys: list[str] = list(by_norm)
         self._fuzzy_entries: list[_NameEntry] = list(by_norm.values())
         self._suggestion_keys = [_without_fillers(key) for key in self._fuzzy_keys]
+        self._compact_keys = [entry.compact for entry in self._fuzzy_entries]
         self._members: dict[str, tuple[Medication, ...]] = {
             class_id: tuple(m for m in self._medications.values() if class_id in m.classes)
             for class_id in self._classes
@@ -797,11 +803,9 @@ class Formulary:
             limit=12,
             score_cutoff=CORRECTION_MIN_SCORE - CORRECTION_MARGIN,
         )
-        if not hits:
-            return None
+        if not hits or hits[0][1] < CORRECTION_MIN_SCORE:
+            return self._one_edit(query, norm, country)
         _, best_score, best_index = hits[0]
-        if best_score < CORRECTION_MIN_SCORE:
-            return None
         near = best_score - CORRECTION_MARGIN
         if process.extractOne(norm, self._not_covered_keys, scorer=fuzz.ratio, score_cutoff=near):
             return None  # as close to a medicine we do not hold: not a typo of this one
@@ -814,6 +818,25 @@ class Formulary:
                     return None
                 break
         return self._from_entry(query, best, True, country)
+
+    def _one_edit(self, query: str, norm: str, country: str | None) -> Resolution | None:
+        """The one medicine a name is a single edit away from, when no other medicine, held
+        or not, is. Digits are never edited ("Tylenol 5" is no typo), nor a whole word
+        ("Benylin DM" for "Benylin DM-E")."""
+        key = norm.replace(" ", "")
+        if len(key) < ONE_EDIT_MIN_LENGTH or any(c.isdigit() for c in key):
+            return None
+        if process.extractOne(key, self._not_covered, scorer=OSA.distance, score_cutoff=1):
+            return None
+        near = process.extract(
+            key, self._compact_keys, scorer=OSA.distance, score_cutoff=1, limit=None
+        )
+        entries = [self._fuzzy_entries[index] for _, _, index in near]
+        if len({entry.medication.id for entry in entries}) != 1:
+            return None
+        if _word_added_or_dropped(norm, entries[0].norm):
+            return None
+        return self._from_entry(query, entries[0], True, country)
 
     def suggest(self, text: str, limit: int = MAX_SUGGESTIONS) -> tuple[str, ...]:
         """Up to ``limit`` names of distinct medications close to ``text``, best first.
