@@ -430,6 +430,10 @@ def test_real_exact_names(real: Formulary, typed: str, med_id: str) -> None:
         ("ibuprofin", "ibuprofen"),
         ("simvastatn", "simvastatin"),
         ("tylenl", "acetaminophen"),
+        # One letter off a short name, which the ratio scores too low: one medicine that near.
+        ("xanex", "alprazolam"),
+        ("pepsid", "famotidine"),
+        ("ambian", "zolpidem"),
     ],
 )
 def test_real_typos(real: Formulary, typed: str, med_id: str) -> None:
@@ -851,3 +855,20 @@ def test_real_bare_solpadeine_is_checked_as_each_of_its_lines(real: Formulary) -
         "acetaminophen-codeine",
         "acetaminophen-caffeine",
     }
+
+
+def test_one_letter_off_two_medicines_is_no_typo(tmp_path: Path) -> None:
+    meds = copy.deepcopy(MEDICATIONS)
+    meds["medications"][0]["brands"].append("Varfex")  # warfarin
+    meds["medications"][1]["brands"].append("Varmex")  # ibuprofen: one letter from it
+    formulary = Formulary.from_files(*write_kb(tmp_path, meds, CLASSES))
+    assert formulary.resolve("Varfex").medication.id == "warfarin"
+    assert formulary.resolve("Varlex").medication is None  # one letter from each
+    corrected = formulary.resolve("Varfez")  # one letter from Varfex only
+    assert corrected.medication.id == "warfarin" and corrected.corrected
+
+
+@pytest.mark.parametrize("typed", ["Tylenol 5", "Benylin DM"])
+def test_real_a_digit_or_a_word_is_not_a_one_letter_typo(real: Formulary, typed: str) -> None:
+    res = real.resolve(typed)
+    assert res.medication is None or not res.corrected
