@@ -38,6 +38,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from mediphant.domain.datafiles import Source, is_https_url, read_json
+from mediphant.domain.medications import default_formulary
 
 __all__ = [
     "CONFIDENCE_THRESHOLD",
@@ -68,6 +69,16 @@ LOW_CONFIDENCE_ANSWER = (
 #: my car": "car") scores at most ~0.42, and a three-word one sharing two at most ~0.59.
 #: Real questions mostly score 0.7-1.0 (median 1.0 on the evaluation set).
 CONFIDENCE_THRESHOLD = 0.6
+
+#: Words of a question about one medicine that name no FAQ topic ("how much metformin
+#: should I take", "how does warfarin work", "lisinopril dose"): with a medicine's name
+#: they ask about that medicine, which the FAQ does not answer (see FaqIndex.search).
+_GENERIC_WORDS = frozenset(
+    ("take", "takes", "taking", "took", "use", "uses", "using", "used", "work", "works")
+    + ("dose", "doses", "dosage")
+)
+
+_WHOLE_PHRASING = 1.0 - 1e-9  # the query holds every term of the phrasing
 
 #: Entries whose source may be a page of this app rather than an external https URL.
 APP_PAGE_SOURCE_IDS = frozenset({"about-the-checker"})
@@ -297,6 +308,7 @@ class _Concept:
     """One word or synonym phrase of the query, with the term ids that stand for it."""
 
     terms: tuple[int, ...]  # its own in-vocabulary stems, then the synonym map's terms
+    kind: str = "topic"  # or "medicine" (a medicine's name) or "generic" (_GENERIC_WORDS)
 
 
 def _inflects(word: str, key_word: str, key_stem: str) -> bool:
@@ -334,13 +346,22 @@ class FaqIndex:
         "_known_words",
         "_choices",
         "_corrections",
+        "_medicines",
+        "_question_terms",
     )
 
     def __init__(self) -> None:  # use FaqIndex.build
         self.entries: tuple[FaqEntry, ...] = ()
 
     @classmethod
-    def build(cls, entries: Sequence[FaqEntry], synonyms: Mapping[str, Sequence[str]]) -> FaqIndex:
+    def build(
+        cls,
+        entries: Sequence[FaqEntry],
+        synonyms: Mapping[str, Sequence[str]],
+        medicines: Iterable[str] = (),
+    ) -> FaqIndex:
+        """`medicines`: names of medicines (one word each counts), so that a question about
+        one medicine alone is not answered with an entry that merely mentions it."""
         entries = tuple(entries)
         if not entries:
             raise ValueError("cannot build an FAQ index without entries")
@@ -431,6 +452,14 @@ class FaqIndex:
         self._known_words = frozenset(surface)
         self._choices = [w for w, _ in surface.most_common() if len(w) >= 3]
         self._corrections: dict[str, str] = {}
+        self._medicines = frozenset(
+            analyzer.stem(words[0])
+            for words in map(analyzer.words, medicines)
+            if len(words) == 1 and words[0] not in STOPWORDS
+        )
+        self._question_terms = [
+            frozenset(self._vocab[t] for t in analyzer.terms(e.question)) for e in entries
+        ]
         return self
 
     # ------------------------------------------------------------------ public API
@@ -492,11 +521,34 @@ class FaqIndex:
 
         order = np.argsort(-scores, kind="stable")[:k]
         matches = tuple(Match(self.entries[i], float(scores[i])) for i in order if scores[i] > 0.0)
-        confident = bool(matches) and matches[0].score >= CONFIDENCE_THRESHOLD
+        confident = (
+            bool(matches)
+            and matches[0].score >= CONFIDENCE_THRESHOLD
+            and self._names_a_topic(concepts, int(order[0]), phrase_share)
+        )
         answer = matches[0].entry.answer if confident else LOW_CONFIDENCE_ANSWER
         return SearchResult(query, confident, answer, matches)
 
     # ----------------------------------------------------------------- internals
+
+    def _names_a_topic(
+        self, concepts: Sequence[_Concept], entry: int, phrase_share: np.ndarray
+    ) -> bool:
+        """Whether the query asks about something the entry is about, not only about one
+        medicine: a topic word, a medicine the entry's question names ("grapefruit"), two
+        medicines (whether they go together), or the whole of one of the entry's
+        phrasings ("how much paracetamol can I take")."""
+        start = self._phrase_starts[entry]
+        end = self._phrase_starts[entry + 1] if entry + 1 < len(self.entries) else None
+        if phrase_share[start:end].max(initial=0.0) >= _WHOLE_PHRASING:
+            return True
+        question = self._question_terms[entry]
+        medicines = 0
+        for concept in concepts:
+            if concept.kind == "topic" or question.intersection(concept.terms):
+                return True
+            medicines += concept.kind == "medicine"
+        return medicines >= 2
 
     def _ids(self, stems: Iterable[str]) -> list[int]:
         vocab = self._vocab
@@ -553,7 +605,14 @@ class FaqIndex:
                 word, stem = words[i], stems[i]
                 if word not in STOPWORDS:
                     if stem in vocab:
-                        concepts.append(_Concept((vocab[stem],)))
+                        kind = (
+                            "medicine"
+                            if stem in self._medicines
+                            else "generic"
+                            if word in _GENERIC_WORDS
+                            else "topic"
+                        )
+                        concepts.append(_Concept((vocab[stem],), kind))
                     elif not word.isdigit():
                         unknown += 1
                 i += 1
@@ -573,5 +632,12 @@ class FaqIndex:
 
 @functools.cache
 def default_index() -> FaqIndex:
-    """The index over the packaged corpus and synonyms, built once per process."""
-    return FaqIndex.build(load_entries(), load_synonyms())
+    """The index over the packaged corpus and synonyms, built once per process, told the
+    knowledge base's medicine names."""
+    formulary = default_formulary()
+    medicines = (
+        name
+        for med in formulary.medications.values()
+        for name in (med.name, *med.brands, *med.synonyms)
+    )
+    return FaqIndex.build(load_entries(), load_synonyms(), medicines)

@@ -523,3 +523,25 @@ def test_synonym_expansions_count_once_per_word(index):
     plain = index.search("pill organizer").matches[0]
     assert plain.entry.id == "adherence-tools"
     assert plain.score == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    "query", ["how much warfarin should i take", "what is insulin", "how does metformin work"]
+)
+def test_a_question_about_one_medicine_alone_is_not_confident(index, query):
+    """The FAQ answers topics; an entry that merely mentions the medicine is no answer."""
+    result = index.search(query)
+    assert not result.confident, (query, result.matches[:1])
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("grapefruit", "grapefruit-interactions"),  # the entry's question names it
+        ("warfarin and ibuprofen together", "high-risk-interactions"),  # two medicines
+        ("insulin in the fridge", "storing-medications"),  # a topic word
+    ],
+)
+def test_a_medicine_with_a_topic_is_still_answered(index, query, expected):
+    result = index.search(query)
+    assert result.confident and result.matches[0].entry.id == expected, result.matches[:2]
