@@ -598,6 +598,7 @@ def test_a_not_covered_name_may_not_be_a_held_medicines_name() -> None:
         ("valganciclovir", "valacyclovir"),
         ("Noroxin", "levothyroxine"),
         ("ampicillin", "amoxicillin"),
+        ("iodine", "etodolac"),  # Lodine
     ],
 )
 def test_real_medicines_not_held_are_not_read_as_their_look_alikes(
