@@ -347,6 +347,7 @@ class FaqIndex:
         "_choices",
         "_corrections",
         "_medicines",
+        "_medicine_words",
         "_question_terms",
     )
 
@@ -452,11 +453,12 @@ class FaqIndex:
         self._known_words = frozenset(surface)
         self._choices = [w for w, _ in surface.most_common() if len(w) >= 3]
         self._corrections: dict[str, str] = {}
-        self._medicines = frozenset(
-            analyzer.stem(words[0])
+        self._medicine_words = frozenset(
+            words[0]
             for words in map(analyzer.words, medicines)
             if len(words) == 1 and words[0] not in STOPWORDS
         )
+        self._medicines = frozenset(map(analyzer.stem, self._medicine_words))
         self._question_terms = [
             frozenset(self._vocab[t] for t in analyzer.terms(e.question)) for e in entries
         ]
@@ -492,7 +494,7 @@ class FaqIndex:
         if k < 1:
             raise ValueError("k must be at least 1")
         query = query.strip()
-        concepts, unknown = self._concepts(query)
+        concepts, unknown, named = self._concepts(query)
         if not concepts:
             return SearchResult(query, False, LOW_CONFIDENCE_ANSWER, ())
 
@@ -524,7 +526,7 @@ class FaqIndex:
         confident = (
             bool(matches)
             and matches[0].score >= CONFIDENCE_THRESHOLD
-            and self._names_a_topic(concepts, int(order[0]), phrase_share)
+            and self._names_a_topic(concepts, named, int(order[0]), phrase_share)
         )
         answer = matches[0].entry.answer if confident else LOW_CONFIDENCE_ANSWER
         return SearchResult(query, confident, answer, matches)
@@ -532,7 +534,7 @@ class FaqIndex:
     # ----------------------------------------------------------------- internals
 
     def _names_a_topic(
-        self, concepts: Sequence[_Concept], entry: int, phrase_share: np.ndarray
+        self, concepts: Sequence[_Concept], named: int, entry: int, phrase_share: np.ndarray
     ) -> bool:
         """Whether the query asks about something the entry is about, not only about one
         medicine: a topic word, a medicine the entry's question names ("grapefruit"), two
@@ -543,10 +545,12 @@ class FaqIndex:
         if phrase_share[start:end].max(initial=0.0) >= _WHOLE_PHRASING:
             return True
         question = self._question_terms[entry]
-        medicines = 0
+        medicines = named
         for concept in concepts:
-            if concept.kind == "topic" or question.intersection(concept.terms):
+            if concept.kind == "topic":
                 return True
+            if concept.kind == "medicine" and question.intersection(concept.terms):
+                return True  # "grapefruit": the entry is about it
             medicines += concept.kind == "medicine"
         return medicines >= 2
 
@@ -561,6 +565,7 @@ class FaqIndex:
             or len(word) < _MIN_CORRECTION_LENGTH
             or word.isdigit()
             or word in self._known_words
+            or word in self._medicine_words
             or self._analyzer.stem(word) in self._vocab
         ):
             return word
@@ -575,15 +580,17 @@ class FaqIndex:
             self._corrections[word] = corrected
         return corrected
 
-    def _concepts(self, query: str) -> tuple[list[_Concept], int]:
-        """Split the query into concepts; also count words that match nothing."""
+    def _concepts(self, query: str) -> tuple[list[_Concept], int, int]:
+        """Split the query into concepts; also count the words that match nothing, and the
+        medicines named that no entry mentions ("can I drive on tramadol"): those are the
+        question's subject, not words the FAQ failed to match, so they weigh nothing."""
         analyzer = self._analyzer
         vocab = self._vocab
         raw_words = analyzer.words(query[:_MAX_QUERY_CHARS])[:_MAX_QUERY_WORDS]
         words = [self._correct(w) for w in raw_words]
         stems = [analyzer.stem(w) for w in words]
         concepts: list[_Concept] = []
-        unknown = 0
+        unknown = named = 0
         i = 0
         while i < len(words):
             for n in range(min(self._max_key_len, len(words) - i), 0, -1):
@@ -613,10 +620,12 @@ class FaqIndex:
                             else "topic"
                         )
                         concepts.append(_Concept((vocab[stem],), kind))
+                    elif word in self._medicine_words:
+                        named += 1
                     elif not word.isdigit():
                         unknown += 1
                 i += 1
-        return concepts, unknown
+        return concepts, unknown, named
 
     def _expansion(self, words: Sequence[str], stems: Sequence[str]) -> tuple[str, ...] | None:
         """The synonym map's terms for this run of query words, or None."""

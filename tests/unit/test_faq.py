@@ -506,7 +506,7 @@ def test_derived_synonym_keys_do_not_capture_their_base_word(index):
     vocab = {i: t for t, i in index._vocab.items()}
 
     def terms(query):
-        concepts, _ = index._concepts(query)
+        concepts, _, _ = index._concepts(query)
         return {vocab[t] for c in concepts for t in c.terms}
 
     assert "remind" not in terms("what if i forget a dose")
@@ -526,7 +526,14 @@ def test_synonym_expansions_count_once_per_word(index):
 
 
 @pytest.mark.parametrize(
-    "query", ["how much warfarin should i take", "what is insulin", "how does metformin work"]
+    "query",
+    [
+        "how much warfarin should i take",
+        "what is insulin",
+        "how does metformin work",
+        "what is the dose of amlodipine",  # a medicine no entry names, and a generic word
+        "what is metoprolol for",
+    ],
 )
 def test_a_question_about_one_medicine_alone_is_not_confident(index, query):
     """The FAQ answers topics; an entry that merely mentions the medicine is no answer."""
@@ -540,6 +547,8 @@ def test_a_question_about_one_medicine_alone_is_not_confident(index, query):
         ("grapefruit", "grapefruit-interactions"),  # the entry's question names it
         ("warfarin and ibuprofen together", "high-risk-interactions"),  # two medicines
         ("insulin in the fridge", "storing-medications"),  # a topic word
+        ("can i drive on tramadol", "driving-and-drowsiness"),  # a medicine no entry names
+        ("missed a dose of amlodipine", "missed-dose"),
     ],
 )
 def test_a_medicine_with_a_topic_is_still_answered(index, query, expected):
