@@ -826,7 +826,7 @@ class Formulary:
         key = norm.replace(" ", "")
         if len(key) < ONE_EDIT_MIN_LENGTH or any(c.isdigit() for c in key):
             return None
-        if process.extractOne(key, self._not_covered, scorer=OSA.distance, score_cutoff=1):
+        if process.extractOne(key, self._not_covered.keys(), scorer=OSA.distance, score_cutoff=1):
             return None
         near = process.extract(
             key, self._compact_keys, scorer=OSA.distance, score_cutoff=1, limit=None

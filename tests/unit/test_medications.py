@@ -867,6 +867,11 @@ def test_one_letter_off_two_medicines_is_no_typo(tmp_path: Path) -> None:
     assert formulary.resolve("Varlex").medication is None  # one letter from each
     corrected = formulary.resolve("Varfez")  # one letter from Varfex only
     assert corrected.medication.id == "warfarin" and corrected.corrected
+    # One letter from a medicine we do not hold too, though its name is two words.
+    assert formulary.resolve("Varfeb").medication.id == "warfarin"  # one letter from Varfex
+    not_held = {"medicines": [{"names": ["Var Feeb"], "sources": [SOURCE]}]}
+    guarded = Formulary.from_data(meds, CLASSES, not_held)
+    assert guarded.resolve("Varfeb").medication is None
 
 
 @pytest.mark.parametrize("typed", ["Tylenol 5", "Benylin DM"])
